@@ -1,0 +1,109 @@
+"""The ``sms-metrics`` command line (typer). Every SmsError becomes one message and an exit code."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from sms_metrics.config import Settings
+from sms_metrics.errors import SmsError
+from sms_metrics.logs import setup_logging
+
+app = typer.Typer(help="sms-metrics: an ISO/IEC 20000-1 service management system that runs on measurements.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+report_app = typer.Typer(help="Service reports (availability and SLA).", no_args_is_help=True)
+catalogue_app = typer.Typer(help="Validate and import service catalogues.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+app.add_typer(catalogue_app, name="catalogue")
+
+err = Console(stderr=True)
+log = logging.getLogger("sms_metrics")
+NO_DATA_EXIT = 3
+
+
+@app.callback()
+def _root(ctx: typer.Context,
+          log_level: str = typer.Option(None, "--log-level", help="DEBUG, INFO, WARNING or ERROR (default: SMS_LOG_LEVEL or INFO).")):
+    settings = Settings()
+    setup_logging(log_level or settings.log_level)
+    ctx.obj = settings
+
+
+@report_app.command("availability")
+def report_availability(
+    ctx: typer.Context,
+    catalogue: Path = typer.Option(..., "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
+    prometheus: Optional[str] = typer.Option(None, "--prometheus", "-p", help="Prometheus URL (default: SMS_PROMETHEUS_URL)."),
+    service: Optional[str] = typer.Option(None, "--service", "-s", help="One service; default: every service."),
+    period: Optional[str] = typer.Option(None, "--period", help="2026-10 (month), 2026-10-01..2026-10-15, or 30d (rolling). Default: last month."),
+    fmt: str = typer.Option("json", "--format", "-f", help="json, md, csv or html."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+):
+    """Measure availability against each SLA and print the service report (exit 3 when a service has no data)."""
+    from sms_metrics.commands.report import run_availability_report
+
+    code = run_availability_report(ctx.obj, catalogue=catalogue, prometheus=prometheus, service=service,
+                                   period=period, fmt=fmt, out=out)
+    raise typer.Exit(code)
+
+
+@catalogue_app.command("validate")
+def catalogue_validate(path: Path = typer.Argument(..., help="The catalogue file (sms.yaml).")):
+    """Check a catalogue; list every error by path and reason."""
+    from sms_metrics.catalogue import load_catalogue
+
+    cat = load_catalogue(path)
+    n_slo = sum(len(s.slos) for s in cat.services)
+    typer.echo(f"{path}: valid ({len(cat.services)} services, {n_slo} SLOs)")
+
+
+@catalogue_app.command("import")
+def catalogue_import(
+    files: list[Path] = typer.Argument(..., help="Sloth (prometheus/v1) or OpenSLO v1 YAML files."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the catalogue here instead of stdout."),
+):
+    """Convert Sloth and OpenSLO SLO definitions into an sms-metrics catalogue."""
+    from sms_metrics.catalogue.importers import import_files
+    from sms_metrics.catalogue.writer import dump_catalogue
+
+    text = dump_catalogue(import_files(files))
+    if out:
+        out.write_text(text)
+        log.info("wrote %s", out)
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command("up")
+def up(
+    ctx: typer.Context,
+    catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="Catalogue (default: the demo catalogue)."),
+    period: Optional[str] = typer.Option(None, "--period", help="Report period (default: last month)."),
+    out: Path = typer.Option(Path("reports"), "--out", "-o", help="Directory for the reports."),
+    keep_running: bool = typer.Option(False, "--keep-running", help="Keep Prometheus running until Ctrl-C."),
+):
+    """Start the local stack (Prometheus over generated demo history) and write the monthly reports."""
+    from sms_metrics.commands.up import run_up
+
+    raise typer.Exit(run_up(ctx.obj, catalogue=catalogue, period=period, out=out, keep_running=keep_running))
+
+
+def main() -> None:
+    """Console entry point: typer in standalone mode, domain errors as one-line messages."""
+    try:
+        app()
+    except SmsError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyError as exc:
+        err.print(f"[bold red]error:[/] {exc.args[0]}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

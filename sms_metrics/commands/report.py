@@ -1,0 +1,63 @@
+"""``sms-metrics report availability``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sms_metrics.adapters.prometheus import PrometheusHTTP
+from sms_metrics.catalogue import load_catalogue
+from sms_metrics.config import Settings
+from sms_metrics.core.periods import previous_month
+from sms_metrics.errors import InputError
+from sms_metrics.reports.availability import measure_catalogue, report_dict
+from sms_metrics.reports.render import FORMATS, render
+
+log = logging.getLogger(__name__)
+NO_DATA_EXIT = 3
+
+
+def default_period(catalogue, now=None) -> str:
+    from datetime import datetime, timezone
+
+    return previous_month(now or datetime.now(timezone.utc)).label
+
+
+def produce_reports(settings: Settings, *, catalogue, prom, service, period, show_progress=True) -> list[dict]:
+    """Measure and return report dicts, with a progress bar on stderr for many services."""
+    total = 1 if service else len(catalogue.services)
+    console = Console(stderr=True)
+    with Progress(TextColumn("measuring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not show_progress or total < 2) as progress:
+        task = progress.add_task("services", total=total)
+        reports = measure_catalogue(prom, catalogue, period, service=service,
+                                    concurrency=settings.prometheus_concurrency,
+                                    on_done=lambda _r: progress.advance(task))
+    return [report_dict(r) for r in reports]
+
+
+def run_availability_report(settings: Settings, *, catalogue: Path, prometheus: str | None, service: str | None,
+                            period: str | None, fmt: str, out: Path | None) -> int:
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r} is not supported: use one of {', '.join(FORMATS)}")
+    cat = load_catalogue(catalogue)
+    if service:
+        cat.service(service)
+    prom = PrometheusHTTP.from_settings(settings, prometheus)
+    period = period or default_period(cat)
+    log.info("measuring %s over %s from %s", service or f"{len(cat.services)} services", period, prom.url)
+    reports = produce_reports(settings, catalogue=cat, prom=prom, service=service, period=period)
+    text = render(reports, fmt, single=bool(service))
+    if out:
+        out.write_text(text)
+        log.info("wrote %s", out)
+    else:
+        print(text, end="")
+    missing = [r["service"] for r in reports if r["availability_percent"] is None]
+    if missing:
+        log.warning("no data for %s", ", ".join(missing))
+        return NO_DATA_EXIT
+    return 0

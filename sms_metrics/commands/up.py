@@ -1,0 +1,75 @@
+"""``sms-metrics up``: the local stack on embedded defaults, and the demo's monthly reports."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from sms_metrics.adapters.prometheus import PrometheusHTTP
+from sms_metrics.catalogue import load_catalogue
+from sms_metrics.commands.report import produce_reports
+from sms_metrics.config import Settings
+from sms_metrics.core.periods import parse_period, previous_month
+from sms_metrics.demo import DEMO_CATALOGUE
+from sms_metrics.demo.history import write_demo_history
+from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
+from sms_metrics.reports.render import FORMATS, render
+
+log = logging.getLogger(__name__)
+
+
+def _summary(reports: list[dict]) -> Table:
+    table = Table(title="Availability by service")
+    for col in ("service", "period", "target", "availability", "met", "budget left", "coverage"):
+        table.add_column(col)
+    for r in reports:
+        a, b, c = r["availability_percent"], r["error_budget_remaining_percent"], r["data_coverage_percent"]
+        table.add_row(r["service"], r["period"]["label"], f"{r['target_percent']}%",
+                      "no data" if a is None else f"{a:.3f}%",
+                      "n/a" if r["met"] is None else ("yes" if r["met"] else "[red]no[/]"),
+                      "n/a" if b is None else f"{b:.1f}%", "n/a" if c is None else f"{c:.1f}%")
+    return table
+
+
+def run_up(settings: Settings, *, catalogue: Path | None, period: str | None, out: Path,
+           keep_running: bool) -> int:
+    now = datetime.now(timezone.utc)
+    cat_path = catalogue or DEMO_CATALOGUE
+    cat = load_catalogue(cat_path)
+    period = period or previous_month(now).label
+    work = settings.work_dir / "prometheus"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    if catalogue is None:
+        start = parse_period(period, now=now).start - timedelta(days=3)
+        history = work / "history.om"
+        log.info("generating demo history from %s to now", start.date())
+        write_demo_history(cat, history, start=start, end=now)
+        backfill(history, work / "tsdb")
+        history.unlink()
+    with LocalPrometheus(work) as prom_proc:
+        prom = PrometheusHTTP.from_settings(settings, prom_proc.url)
+        reports = produce_reports(settings, catalogue=cat, prom=prom, service=None, period=period)
+        out.mkdir(parents=True, exist_ok=True)
+        ext = {"md": "md", "json": "json", "csv": "csv", "html": "html"}
+        for fmt in FORMATS:
+            path = out / f"availability-{period.replace(' ', '-')}.{ext[fmt]}"
+            path.write_text(render(reports, fmt, single=False))
+            log.info("wrote %s", path)
+        Console().print(_summary(reports))
+        Console().print(f"Reports in [bold]{out}/[/]; Prometheus at {prom_proc.url}")
+        if keep_running:
+            Console().print("Prometheus keeps running; press Ctrl-C to stop.")
+            try:
+                while prom_proc.proc.poll() is None:
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                pass
+    return 0

@@ -1,0 +1,28 @@
+"""Settings: built once (``Settings()``) and passed down; nothing else reads the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of sms-metrics, read from ``SMS_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SMS_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite:///{Path.cwd() / 'sms-metrics.db'}",
+        description="Register database (SQLite file by default).",
+    )
+    prometheus_url: str = Field("http://127.0.0.1:9090", description="Prometheus HTTP API base URL.")
+    prometheus_timeout_seconds: float = Field(60.0, gt=0, description="Timeout of one API request.")
+    prometheus_retries: int = Field(3, ge=0, description="Retries of a failed request (with backoff).")
+    prometheus_backoff_seconds: float = Field(0.5, ge=0, description="Backoff factor between retries.")
+    prometheus_concurrency: int = Field(4, ge=1, description="Parallel queries when reporting many services.")
+    webhook_token: str | None = Field(None, description="Bearer token Alertmanager sends.")
+    admin_token: str | None = Field(None, description="Bearer token with the admin role.")
+    log_level: str = Field("INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
+    work_dir: Path = Field(Path(".sms-metrics"), description="Where `up` keeps the local stack's data.")

@@ -1,0 +1,194 @@
+"""The availability engine: step states in, SLA figures out (DESIGN.md, availability semantics).
+
+A period is cut into steps of ``step`` seconds. Each step is ``UP``, ``DOWN`` or ``UNKNOWN`` (no
+sample) as measured, and separately excluded (outside service hours or in maintenance).
+Excluded wins: up + down + unknown + excluded = the period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from sms_metrics.core.periods import zone
+
+UP, DOWN, UNKNOWN, EXCLUDED = 1, 0, -1, 2
+
+
+@dataclass(frozen=True)
+class Outage:
+    start: datetime
+    end: datetime
+    duration_seconds: float
+
+
+@dataclass(frozen=True)
+class DayFigure:
+    day: str                       # local date in the SLA's time zone, YYYY-MM-DD
+    availability_percent: float | None
+    data_coverage_percent: float | None
+
+
+@dataclass
+class Figures:
+    """What the engine computes for one SLI over one period."""
+
+    up_seconds: float | None
+    downtime_seconds: float | None
+    unknown_seconds: float
+    excluded_seconds: float
+    availability_percent: float | None
+    data_coverage_percent: float | None
+    error_budget_seconds: float
+    error_budget_remaining_percent: float | None
+    burn_rate_period: float | None
+    burn_rate_1h: float | None
+    outages: list[Outage] = field(default_factory=list)
+    mtbf_seconds: float | None = None
+    mttr_seconds: float | None = None
+    daily: list[DayFigure] = field(default_factory=list)
+
+
+def error_budget_seconds(target_percent: float, period_seconds: float, excluded_seconds: float) -> float:
+    """(1 - target/100) x (period - excluded): 43.2 min for 99.9% over 30 days of 24x7."""
+    return (1 - target_percent / 100) * (period_seconds - excluded_seconds)
+
+
+def budget_remaining_percent(budget_seconds: float, downtime_seconds: float) -> float | None:
+    """100 x (budget - downtime) / budget; negative when overspent, None when undefined."""
+    if budget_seconds <= 0:
+        return 100.0 if downtime_seconds <= 0 else None
+    return 100 * (budget_seconds - downtime_seconds) / budget_seconds
+
+
+def burn_rate(error_ratio: float | None, target_percent: float) -> float | None:
+    """How fast the budget burns: 1.0 spends exactly the budget over the SLO window."""
+    allowed = 1 - target_percent / 100
+    if error_ratio is None or allowed <= 0:
+        return None
+    return error_ratio / allowed
+
+
+def find_outages(states: np.ndarray, start: datetime, step: float) -> list[Outage]:
+    """Maximal runs of ``DOWN`` steps as intervals; excluded or unknown steps end a run."""
+    down = np.concatenate(([0], (states == DOWN).astype(np.int8), [0]))
+    edges = np.diff(down)
+    begins, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [
+        Outage(start + timedelta(seconds=float(b) * step), start + timedelta(seconds=float(e) * step),
+               float(e - b) * step)
+        for b, e in zip(begins, ends)
+    ]
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return None if den <= 0 else num / den
+
+
+def daily_figures(states: np.ndarray, starts: pd.DatetimeIndex, tz_name: str) -> list[DayFigure]:
+    """Availability and coverage per local day (states already carry exclusions as ``None``)."""
+    frame = pd.DataFrame({
+        "day": starts.tz_convert(zone(tz_name)).strftime("%Y-%m-%d"),
+        "up": states == UP, "down": states == DOWN, "counted": states != EXCLUDED,
+    })
+    out = []
+    for day, g in frame.groupby("day", sort=True):
+        up, down, counted = int(g.up.sum()), int(g.down.sum()), int(g.counted.sum())
+        avail = _ratio(up, up + down)
+        cov = _ratio(up + down, counted)
+        out.append(DayFigure(str(day), None if avail is None else 100 * avail,
+                             None if cov is None else 100 * cov))
+    return out
+
+
+
+def apply_exclusions(states: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    """States with excluded steps marked ``EXCLUDED``."""
+    out = states.astype(np.int8, copy=True)
+    out[excluded] = EXCLUDED
+    return out
+
+
+def summarise_steps(states: np.ndarray, excluded: np.ndarray, *, start: datetime, step: float,
+                    target_percent: float, tz_name: str = "UTC") -> Figures:
+    """Every SLA figure of a step-state SLI (probe or threshold) over ``[start, start+n*step)``."""
+    marked = apply_exclusions(states, excluded)
+    n_up, n_down = int((marked == UP).sum()), int((marked == DOWN).sum())
+    n_unknown, n_excl = int((marked == UNKNOWN).sum()), int((marked == EXCLUDED).sum())
+    period = len(states) * step
+    budget = error_budget_seconds(target_percent, period, n_excl * step)
+    has_data = n_up + n_down > 0
+    ratio = _ratio(n_down, n_up + n_down)
+    outages = find_outages(marked, start, step)
+    starts = pd.date_range(pd.Timestamp(start), periods=len(states), freq=pd.Timedelta(seconds=step))
+    last = marked[-max(1, int(round(3600 / step))):]
+    return Figures(
+        up_seconds=n_up * step, downtime_seconds=n_down * step,
+        unknown_seconds=n_unknown * step, excluded_seconds=n_excl * step,
+        availability_percent=None if ratio is None else 100 * (1 - ratio),
+        data_coverage_percent=None if n_excl == len(states) else 100 * (n_up + n_down) / (len(states) - n_excl),
+        error_budget_seconds=budget,
+        error_budget_remaining_percent=budget_remaining_percent(budget, n_down * step) if has_data else None,
+        burn_rate_period=burn_rate(ratio, target_percent),
+        burn_rate_1h=burn_rate(_ratio(int((last == DOWN).sum()), int(((last == UP) | (last == DOWN)).sum())),
+                               target_percent),
+        outages=outages,
+        mtbf_seconds=(n_up * step / len(outages)) if outages else None,
+        mttr_seconds=(sum(o.duration_seconds for o in outages) / len(outages)) if outages else None,
+        daily=daily_figures(marked, starts, tz_name),
+    )
+
+
+def summarise_events(good: np.ndarray, total: np.ndarray, excluded_fraction: np.ndarray, *,
+                     start: datetime, block_seconds: np.ndarray, target_percent: float,
+                     tz_name: str = "UTC") -> Figures:
+    """SLA figures of an events or latency SLI from per-block good/total event counts.
+
+    ``good``/``total`` are NaN where Prometheus had no data; ``excluded_fraction`` is the share
+    of each block that is excluded and ``block_seconds`` each block's length (the last may be
+    short). Availability is good/total events; up/down seconds are null.
+    """
+    weight = 1 - excluded_fraction
+    known = ~np.isnan(total)
+    g, t = float(np.nansum(good * weight)), float(np.nansum(total * weight))
+    excl = float((excluded_fraction * block_seconds).sum())
+    budget = error_budget_seconds(target_percent, float(block_seconds.sum()), excl)
+    counted = float((weight * block_seconds).sum())
+    ratio = _ratio(t - g, t) if known.any() else None
+    per_hour = max(1, int(round(3600 / float(block_seconds[0]))))
+    lt, lg = np.nansum((total * weight)[-per_hour:]), np.nansum((good * weight)[-per_hour:])
+    starts = pd.DatetimeIndex(pd.Timestamp(start) + pd.to_timedelta(
+        np.concatenate(([0.0], np.cumsum(block_seconds)[:-1])), unit="s"))
+    return Figures(
+        up_seconds=None, downtime_seconds=None,
+        unknown_seconds=float(((~known) * weight * block_seconds).sum()), excluded_seconds=excl,
+        availability_percent=None if ratio is None else 100 * (1 - ratio),
+        data_coverage_percent=None if counted <= 0 else 100 * float((known * weight * block_seconds).sum()) / counted,
+        error_budget_seconds=budget,
+        error_budget_remaining_percent=_events_budget_remaining(ratio, target_percent),
+        burn_rate_period=burn_rate(ratio, target_percent),
+        burn_rate_1h=burn_rate(_ratio(lt - lg, lt), target_percent),
+        daily=_daily_events(good * weight, total * weight, weight, known, starts, tz_name),
+    )
+
+
+def _events_budget_remaining(ratio: float | None, target_percent: float) -> float | None:
+    rate = burn_rate(ratio, target_percent)
+    if rate is None:
+        return None if ratio is None or ratio > 0 else 100.0
+    return 100 * (1 - rate)
+
+
+def _daily_events(good, total, weight, known, starts, tz_name) -> list[DayFigure]:
+    frame = pd.DataFrame({"day": starts.tz_convert(zone(tz_name)).strftime("%Y-%m-%d"),
+                          "good": good, "total": total, "w": weight, "k": known * weight})
+    out = []
+    for day, g in frame.groupby("day", sort=True):
+        t = float(np.nansum(g.total))
+        avail = _ratio(float(np.nansum(g.good)), t)
+        cov = _ratio(float(g.k.sum()), float(g.w.sum()))
+        out.append(DayFigure(str(day), None if avail is None else 100 * avail, None if cov is None else 100 * cov))
+    return out

@@ -1,0 +1,53 @@
+"""Domain exceptions, in one place (house rule 7).
+
+Bad input is a ``ValueError`` subclass whose message a user can act on; the CLI turns every
+``SmsError`` into a one-line message and an exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class SmsError(Exception):
+    """Base class of every error sms-metrics reports to its user."""
+
+    exit_code = 1
+
+
+class InputError(SmsError, ValueError):
+    """Input (a file, a flag, a payload) is wrong; the message says what and where."""
+
+    exit_code = 2
+
+
+class CatalogueError(InputError):
+    """The catalogue is invalid; ``errors`` lists every problem as ``path: reason``."""
+
+    def __init__(self, source: str, errors: list[str]):
+        self.source = source
+        self.errors = list(errors)
+        lines = "\n".join(f"  {e}" for e in self.errors)
+        super().__init__(f"{source}: {len(self.errors)} error(s)\n{lines}")
+
+
+class PeriodError(InputError):
+    """A period or duration could not be understood."""
+
+
+class PrometheusError(SmsError):
+    """Prometheus could not answer; base of the adapter's errors."""
+
+    exit_code = 4
+
+
+class PrometheusUnreachable(PrometheusError):
+    """No HTTP answer from the Prometheus URL (refused, DNS, timeout)."""
+
+
+class PrometheusQueryError(PrometheusError, ValueError):
+    """Prometheus rejected a PromQL expression (bad syntax, unknown function...)."""
+
+
+class LocalStackError(SmsError):
+    """A local component (Prometheus, promtool) could not be installed or started."""
+
+    exit_code = 5

@@ -1,0 +1,1 @@
+"""Service reports: availability/SLA reports built from the catalogue and Prometheus."""
