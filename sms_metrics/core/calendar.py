@@ -93,7 +93,7 @@ def outside_hours_mask(starts: pd.DatetimeIndex, hours: ServiceHours, tz_name: s
     if hours.always:
         return np.zeros(len(starts), dtype=bool)
     local = starts.tz_convert(zone(tz_name))
-    weekday = np.asarray(local.weekday)
+    weekday = np.asarray(local.day_of_week)
     minute = np.asarray(local.hour) * 60 + np.asarray(local.minute) + np.asarray(local.second) / 60
     inside = np.zeros(len(starts), dtype=bool)
     for rule in hours.rules:
