@@ -96,7 +96,7 @@ def test_duplicate_service_names_are_refused():
 def test_wrong_api_version_and_broken_yaml():
     with pytest.raises(CatalogueError, match="apiVersion: must be 'sms-metrics/v1'"):
         parse_catalogue(GOOD.replace("sms-metrics/v1", "v2"))
-    with pytest.raises(CatalogueError, match=r"x.yaml:3:\d+.*invalid YAML"):
+    with pytest.raises(CatalogueError, match=r"(?s)x.yaml:3:\d+.*invalid YAML: mapping values"):
         parse_catalogue("apiVersion: sms-metrics/v1\nservices:\n  - name: a: b\n", "x.yaml")
 
 
