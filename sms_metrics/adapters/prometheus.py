@@ -8,6 +8,8 @@ expression.
 
 from __future__ import annotations
 
+import ast
+import json
 import logging
 import re
 from abc import ABC, abstractmethod
@@ -26,7 +28,7 @@ from sms_metrics.errors import PrometheusError, PrometheusQueryError, Prometheus
 log = logging.getLogger(__name__)
 
 MAX_POINTS = 11_000
-_ERROR_FIELD = re.compile(r'"error":"((?:[^"\\]|\\.)*)"')
+_BODY = re.compile(r"\((b'.*'|b\".*\")\)\s*$", re.S)
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,15 @@ def chunk_ranges(start: float, end: float, step: float, max_points: int = MAX_PO
 
 
 def _error_text(exc: Exception) -> str:
-    m = _ERROR_FIELD.search(str(exc))
-    return m.group(1).encode().decode("unicode_escape") if m else str(exc)
+    """Prometheus' own ``error`` field out of prometheus-api-client's exception text."""
+    m = _BODY.search(str(exc))
+    if m:
+        try:
+            body = json.loads(ast.literal_eval(m.group(1)))
+            return " ".join(str(body.get("error") or body).split())
+        except (ValueError, SyntaxError, AttributeError):
+            pass
+    return str(exc)
 
 
 class PrometheusHTTP(PrometheusPort):

@@ -1,0 +1,130 @@
+"""`report availability` against a real Prometheus holding 35 days of known history."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from sms_metrics.core.periods import month_period
+from tests.integration import scenario as sc
+from tests.integration.conftest import run_cli
+
+pytestmark = pytest.mark.integration
+STEP = 60
+
+
+def _report(history_prometheus, catalogue_file, service, fmt="json"):
+    done = run_cli("report", "availability", "--catalogue", str(catalogue_file), "--prometheus",
+                   history_prometheus.url, "--service", service, "--period", "2026-10", "--format", fmt)
+    return done
+
+
+def _check_against_truth(report: dict, truth: dict, target: float):
+    for key in ("up_seconds", "downtime_seconds", "unknown_seconds", "excluded_seconds"):
+        assert report[key] == pytest.approx(truth[key], abs=STEP), key
+    assert report["availability_percent"] == pytest.approx(truth["availability_percent"], abs=1e-3)
+    assert report["met"] == (truth["availability_percent"] >= target)
+    period = report["up_seconds"] + report["downtime_seconds"] + report["unknown_seconds"] + report["excluded_seconds"]
+    start = datetime.fromisoformat(report["period"]["start"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(report["period"]["end"].replace("Z", "+00:00"))
+    assert period == (end - start).total_seconds()
+    budget = (1 - target / 100) * (period - truth["excluded_seconds"])
+    assert report["error_budget_seconds"] == pytest.approx(budget, abs=STEP)
+    assert report["error_budget_remaining_percent"] == pytest.approx(
+        100 * (budget - truth["downtime_seconds"]) / budget, abs=100 * STEP / budget)
+    counted = period - truth["excluded_seconds"]
+    assert report["data_coverage_percent"] == pytest.approx(
+        100 * (truth["up_seconds"] + truth["downtime_seconds"]) / counted, abs=100 * STEP / counted)
+    got = [(o["start"], o["end"]) for o in report["outages"]]
+    want = [(a.strftime("%Y-%m-%dT%H:%M:%SZ"), b.strftime("%Y-%m-%dT%H:%M:%SZ")) for a, b in truth["outages"]]
+    assert got == want
+    assert all(o["duration_seconds"] > 0 for o in report["outages"])
+
+
+def test_web_report_matches_ground_truth(history_prometheus, catalogue_file):
+    done = _report(history_prometheus, catalogue_file, "web")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    p = month_period(2026, 10)
+    truth = sc.truth(sc.web_series(), start=p.start, end=p.end, good=lambda v: v >= 1,
+                     maintenance=[(sc.at(2026, 10, 4, 1), sc.at(2026, 10, 4, 3))])
+    # Hand check of the truth itself: 10 + 30 + 45 + 3 + 5 minutes down, 2 h gap, 2 h maintenance.
+    assert truth["downtime_seconds"] == 93 * 60
+    assert truth["unknown_seconds"] == 7200 and truth["excluded_seconds"] == 7200
+    assert report["period"] == {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z", "label": "2026-10"}
+    assert report["service"] == "web" and report["target_percent"] == 99.9
+    _check_against_truth(report, truth, 99.9)
+    assert report["met"] is False            # 93 min down against a 44.6 min budget
+    assert report["mttr_seconds"] == pytest.approx(93 * 60 / 5, abs=STEP)
+    assert any("data covers only" in w for w in report["warnings"])
+
+
+def test_office_hours_in_berlin_across_dst_with_two_probes(history_prometheus, catalogue_file):
+    done = _report(history_prometheus, catalogue_file, "office")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    p = month_period(2026, 10, "Europe/Berlin")
+    assert report["period"]["start"] == "2026-09-30T22:00:00Z" and report["period"]["end"] == "2026-10-31T23:00:00Z"
+    truth = sc.truth(sc.office_series(), start=p.start, end=p.end, good=lambda v: v >= 1,
+                     tz="Europe/Berlin", hours=(8, 18))
+    assert truth["downtime_seconds"] == (20 + 30) * 60       # Saturday outage excluded, DST honoured
+    _check_against_truth(report, truth, 99.5)
+    assert [o["start"] for o in report["outages"]] == ["2026-10-06T09:00:00Z", "2026-10-26T07:00:00Z"]
+    assert report["unknown_seconds"] == 0                    # one probe missing is not a gap
+
+
+def test_threshold_sli_counts_slow_minutes_as_down(history_prometheus, catalogue_file):
+    report = json.loads(_report(history_prometheus, catalogue_file, "lat").stdout)
+    p = month_period(2026, 10)
+    truth = sc.truth(sc.latency_series(), start=p.start, end=p.end, good=lambda v: v <= 0.5)
+    assert truth["downtime_seconds"] == 30 * 60
+    _check_against_truth(report, truth, 99.0)
+
+
+def test_events_sli_is_good_over_total_events(history_prometheus, catalogue_file):
+    report = json.loads(_report(history_prometheus, catalogue_file, "api").stdout)
+    errors = 360 * 10
+    total = 44640 * 100 + errors
+    assert report["availability_percent"] == pytest.approx(100 * (1 - errors / total), abs=1e-3)
+    assert report["up_seconds"] is None and report["downtime_seconds"] is None
+    assert report["data_coverage_percent"] == pytest.approx(100.0, abs=0.2)
+    assert report["met"] is True
+    assert report["error_budget_seconds"] == pytest.approx(0.01 * 31 * 86400)
+
+
+def test_a_service_without_data_is_null_and_exits_3(history_prometheus, catalogue_file):
+    done = _report(history_prometheus, catalogue_file, "ghost")
+    assert done.returncode == 3, done.stderr
+    report = json.loads(done.stdout)
+    assert report["availability_percent"] is None and report["met"] is None
+    assert report["unknown_seconds"] == 31 * 86400 and report["data_coverage_percent"] == 0.0
+    assert any("no data" in w for w in report["warnings"])
+
+
+def test_whole_catalogue_is_a_list_and_exits_3_because_of_ghost(history_prometheus, catalogue_file):
+    done = run_cli("report", "availability", "--catalogue", str(catalogue_file), "--prometheus",
+                   history_prometheus.url, "--period", "2026-10")
+    assert done.returncode == 3
+    reports = json.loads(done.stdout)
+    assert [r["service"] for r in reports] == ["web", "office", "lat", "api", "ghost"]
+    assert "no data for ghost" in done.stderr
+
+
+@pytest.mark.parametrize("fmt, needle", [("md", "| web | 2026-10 | 99.9% |"), ("csv", "service,slo,sli,period_start"),
+                                         ("html", 'class="daily-chart"')])
+def test_other_formats(history_prometheus, catalogue_file, fmt, needle):
+    done = _report(history_prometheus, catalogue_file, "web", fmt)
+    assert done.returncode == 0, done.stderr
+    assert needle in done.stdout
+    if fmt == "html":
+        assert "2026-10-10T12:00:00Z" in done.stdout       # the worst outage is listed
+        assert "data covers only" in done.stdout
+
+
+def test_rolling_window_report(history_prometheus, catalogue_file):
+    done = run_cli("report", "availability", "--catalogue", str(catalogue_file), "--prometheus",
+                   history_prometheus.url, "--service", "web", "--period", "2026-10-01..2026-10-11")
+    report = json.loads(done.stdout)
+    assert report["downtime_seconds"] == pytest.approx((10 + 30 + 45) * 60, abs=STEP)
