@@ -94,6 +94,9 @@ class PrometheusHTTP(PrometheusPort):
         self.url = url.rstrip("/")
         self._timeout = timeout
         self._session = requests.Session()
+        # Proxies from the environment are resolved once, not on every request (costly per call).
+        self._session.proxies.update(requests.utils.get_environ_proxies(self.url))
+        self._session.trust_env = False
         retry = Retry(total=retries, connect=retries, read=0, backoff_factor=backoff,
                       status_forcelist=[429, 502, 503, 504], allowed_methods=["GET"],
                       raise_on_status=False)

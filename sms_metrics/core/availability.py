@@ -88,21 +88,41 @@ def _ratio(num: float, den: float) -> float | None:
     return None if den <= 0 else num / den
 
 
-def daily_figures(states: np.ndarray, starts: pd.DatetimeIndex, tz_name: str) -> list[DayFigure]:
-    """Availability and coverage per local day (states already carry exclusions as ``None``)."""
-    frame = pd.DataFrame({
-        "day": starts.tz_convert(zone(tz_name)).strftime("%Y-%m-%d"),
-        "up": states == UP, "down": states == DOWN, "counted": states != EXCLUDED,
-    })
-    out = []
-    for day, g in frame.groupby("day", sort=True):
-        up, down, counted = int(g.up.sum()), int(g.down.sum()), int(g.counted.sum())
-        avail = _ratio(up, up + down)
-        cov = _ratio(up + down, counted)
-        out.append(DayFigure(str(day), None if avail is None else 100 * avail,
-                             None if cov is None else 100 * cov))
-    return out
+def local_days(start: datetime, n: int, step: float, tz_name: str) -> tuple[list[str], np.ndarray]:
+    """(local dates YYYY-MM-DD, index of the first step of each date) for ``n`` steps, DST-aware.
 
+    Only the local midnights are converted; a step belongs to the day its start falls in.
+    """
+    tz = zone(tz_name)
+    end = start + timedelta(seconds=n * step)
+    day = start.astimezone(tz).date()
+    names, firsts = [], []
+    while True:
+        midnight = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(start.tzinfo)
+        if midnight >= end:
+            break
+        names.append(day.isoformat())
+        firsts.append(max(0, int(np.ceil((midnight - start).total_seconds() / step))))
+        day += timedelta(days=1)
+    return names, np.asarray(firsts, dtype=np.intp)
+
+
+def _per_day(values: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+    return np.add.reduceat(values, firsts) if len(values) else np.zeros(len(firsts))
+
+
+def daily_figures(states: np.ndarray, start: datetime, step: float, tz_name: str) -> list[DayFigure]:
+    """Availability and coverage per local day (``states`` already carry ``EXCLUDED``)."""
+    days, firsts = local_days(start, len(states), step, tz_name)
+    up = _per_day((states == UP).astype(np.int32), firsts)
+    down = _per_day((states == DOWN).astype(np.int32), firsts)
+    counted = _per_day((states != EXCLUDED).astype(np.int32), firsts)
+    out = []
+    for day, u, d, c in zip(days, up, down, counted):
+        avail, cov = _ratio(u, u + d), _ratio(u + d, c)
+        out.append(DayFigure(day, None if avail is None else 100 * float(avail),
+                             None if cov is None else 100 * float(cov)))
+    return out
 
 
 def apply_exclusions(states: np.ndarray, excluded: np.ndarray) -> np.ndarray:
@@ -123,7 +143,6 @@ def summarise_steps(states: np.ndarray, excluded: np.ndarray, *, start: datetime
     has_data = n_up + n_down > 0
     ratio = _ratio(n_down, n_up + n_down)
     outages = find_outages(marked, start, step)
-    starts = pd.date_range(pd.Timestamp(start), periods=len(states), freq=pd.Timedelta(seconds=step))
     last = marked[-max(1, int(round(3600 / step))):]
     return Figures(
         up_seconds=n_up * step, downtime_seconds=n_down * step,
@@ -138,7 +157,7 @@ def summarise_steps(states: np.ndarray, excluded: np.ndarray, *, start: datetime
         outages=outages,
         mtbf_seconds=(n_up * step / len(outages)) if outages else None,
         mttr_seconds=(sum(o.duration_seconds for o in outages) / len(outages)) if outages else None,
-        daily=daily_figures(marked, starts, tz_name),
+        daily=daily_figures(marked, start, step, tz_name),
     )
 
 
@@ -160,8 +179,6 @@ def summarise_events(good: np.ndarray, total: np.ndarray, excluded_fraction: np.
     ratio = _ratio(t - g, t) if known.any() else None
     per_hour = max(1, int(round(3600 / float(block_seconds[0]))))
     lt, lg = np.nansum((total * weight)[-per_hour:]), np.nansum((good * weight)[-per_hour:])
-    starts = pd.DatetimeIndex(pd.Timestamp(start) + pd.to_timedelta(
-        np.concatenate(([0.0], np.cumsum(block_seconds)[:-1])), unit="s"))
     return Figures(
         up_seconds=None, downtime_seconds=None,
         unknown_seconds=float(((~known) * weight * block_seconds).sum()), excluded_seconds=excl,
@@ -171,7 +188,7 @@ def summarise_events(good: np.ndarray, total: np.ndarray, excluded_fraction: np.
         error_budget_remaining_percent=_events_budget_remaining(ratio, target_percent),
         burn_rate_period=burn_rate(ratio, target_percent),
         burn_rate_1h=burn_rate(_ratio(lt - lg, lt), target_percent),
-        daily=_daily_events(good * weight, total * weight, weight, known, starts, tz_name),
+        daily=_daily_events(good * weight, total * weight, weight, known, start, block_seconds, tz_name),
     )
 
 
@@ -182,13 +199,13 @@ def _events_budget_remaining(ratio: float | None, target_percent: float) -> floa
     return 100 * (1 - rate)
 
 
-def _daily_events(good, total, weight, known, starts, tz_name) -> list[DayFigure]:
-    frame = pd.DataFrame({"day": starts.tz_convert(zone(tz_name)).strftime("%Y-%m-%d"),
-                          "good": good, "total": total, "w": weight, "k": known * weight})
+def _daily_events(good, total, weight, known, start, block_seconds, tz_name) -> list[DayFigure]:
+    days, firsts = local_days(start, len(total), float(block_seconds[0]), tz_name)
+    g, t = _per_day(np.nan_to_num(good), firsts), _per_day(np.nan_to_num(total), firsts)
+    k, w = _per_day((known * weight).astype(float), firsts), _per_day(weight.astype(float), firsts)
     out = []
-    for day, g in frame.groupby("day", sort=True):
-        t = float(np.nansum(g.total))
-        avail = _ratio(float(np.nansum(g.good)), t)
-        cov = _ratio(float(g.k.sum()), float(g.w.sum()))
-        out.append(DayFigure(str(day), None if avail is None else 100 * avail, None if cov is None else 100 * cov))
+    for day, gi, ti, ki, wi in zip(days, g, t, k, w):
+        avail, cov = _ratio(gi, ti), _ratio(ki, wi)
+        out.append(DayFigure(day, None if avail is None else 100 * float(avail),
+                             None if cov is None else 100 * float(cov)))
     return out

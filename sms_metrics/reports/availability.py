@@ -16,9 +16,12 @@ from sms_metrics.core.availability import Figures, summarise_events, summarise_s
 from sms_metrics.core.calendar import maintenance_mask, outside_hours_mask, parse_service_hours, step_starts
 from sms_metrics.core.periods import Period, parse_period, rfc3339
 from sms_metrics.errors import PeriodError
-from sms_metrics.sli.reader import read_event_counts, read_step_states
+from sms_metrics.sli.queries import step_queries
+from sms_metrics.sli.batch import read_step_batch
+from sms_metrics.sli.reader import StepData, StepGrid, read_event_counts, read_step_states
 
 log = logging.getLogger(__name__)
+BATCH = 250
 
 
 @dataclass
@@ -72,11 +75,24 @@ def _warnings(report: ServiceReport, retention: float | None, now: datetime) -> 
         report.warnings.append(f"data covers only {f.data_coverage_percent:.2f}% of the counted time")
 
 
-def measure_service(prom: PrometheusPort, service: Service, period_text: str, *, now: datetime | None = None,
-                    retention: float | None = None,
-                    extra_windows: list[tuple[datetime, datetime]] = ()) -> ServiceReport:
-    """Measure ``service``'s availability SLO over the period named by ``period_text``."""
-    now = now or datetime.now(timezone.utc)
+@dataclass
+class Plan:
+    """What measuring one service needs, worked out before any query."""
+
+    service: Service
+    report: ServiceReport
+    grid: StepGrid | None = None
+    excluded: np.ndarray | None = None
+
+    @property
+    def step_sli(self) -> bool:
+        slo = self.service.availability_slo()
+        return self.grid is not None and slo.sli.kind in ("probe", "threshold")
+
+
+def plan_service(service: Service, period_text: str, *, now: datetime,
+                 extra_windows: list[tuple[datetime, datetime]] = ()) -> Plan:
+    """Period, target, step grid and exclusions of ``service``'s availability SLO."""
     slo = service.availability_slo()
     tz = service.sla.timezone if service.sla else "UTC"
     step = slo.step_seconds if slo else 60.0
@@ -86,50 +102,107 @@ def measure_service(prom: PrometheusPort, service: Service, period_text: str, *,
                            slo.sli.kind if slo else None, step)
     if slo is None:
         report.warnings.append("the service has no SLO to measure")
-        return report
+        return Plan(service, report)
     n_steps, rest = divmod(period.seconds, step)
     if rest:
         raise PeriodError(f"period {period.label} is not a whole number of {step:g}s steps")
-    n_steps = int(n_steps)
-    excluded = exclusion_mask(service, period.start, n_steps, step, extra_windows)
-    if slo.sli.kind in ("probe", "threshold"):
-        data = read_step_states(prom, slo.sli, start=period.start, n_steps=n_steps, step=step, skip=excluded)
-        report.queries = data.queries
-        report.figures = summarise_steps(data.states, excluded, start=period.start, step=step,
-                                         target_percent=target, tz_name=tz)
+    grid = StepGrid(period.start, int(n_steps), step)
+    return Plan(service, report, grid, exclusion_mask(service, period.start, grid.n_steps, step, extra_windows))
+
+
+def _measure_events(prom: PrometheusPort, plan: Plan, sli) -> Figures:
+    grid, excluded, rep = plan.grid, plan.excluded, plan.report
+    good, total, block = read_event_counts(prom, sli, start=grid.start, n_steps=grid.n_steps, step=grid.step)
+    per_block = grid.per_hour
+    padded = np.ones(len(total) * per_block, dtype=bool)
+    padded[:grid.n_steps] = excluded
+    lengths = np.full(len(total), block)
+    if grid.n_steps % per_block:
+        lengths[-1] = (grid.n_steps % per_block) * grid.step
+    frac = padded.reshape(-1, per_block).sum(axis=1) * grid.step / lengths
+    return summarise_events(good, total, frac, start=grid.start, block_seconds=lengths,
+                            target_percent=rep.target_percent, tz_name=_tz(plan.service))
+
+
+def _tz(service: Service) -> str:
+    return service.sla.timezone if service.sla else "UTC"
+
+
+def measure_planned(prom: PrometheusPort, plan: Plan, *, now: datetime, retention: float | None,
+                    states: StepData | None = None) -> ServiceReport:
+    """Run the queries of ``plan`` and fill in its report."""
+    rep = plan.report
+    if plan.grid is None:
+        return rep
+    sli = plan.service.availability_slo().sli
+    if plan.step_sli:
+        data = states or read_step_states(prom, sli, plan.grid, skip=plan.excluded)
+        rep.queries = data.queries
+        rep.figures = summarise_steps(data.states, plan.excluded, start=plan.grid.start, step=plan.grid.step,
+                                      target_percent=rep.target_percent, tz_name=_tz(plan.service))
     else:
-        good, total, block = read_event_counts(prom, slo.sli, start=period.start, n_steps=n_steps, step=step)
-        per_block = int(round(block / step))
-        padded = np.ones(len(total) * per_block, dtype=bool)
-        padded[:n_steps] = excluded
-        lengths = np.full(len(total), block)
-        lengths[-1] = block if n_steps % per_block == 0 else (n_steps % per_block) * step
-        frac = padded.reshape(-1, per_block).sum(axis=1) * step / lengths
-        report.queries = 2
-        report.figures = summarise_events(good, total, frac, start=period.start, block_seconds=lengths,
-                                          target_percent=target, tz_name=tz)
-    _warnings(report, retention, now)
-    return report
+        rep.queries = 2
+        rep.figures = _measure_events(prom, plan, sli)
+    _warnings(rep, retention, now)
+    return rep
+
+
+def measure_service(prom: PrometheusPort, service: Service, period_text: str, *, now: datetime | None = None,
+                    retention: float | None = None,
+                    extra_windows: list[tuple[datetime, datetime]] = ()) -> ServiceReport:
+    """Measure ``service``'s availability SLO over the period named by ``period_text``."""
+    now = now or datetime.now(timezone.utc)
+    plan = plan_service(service, period_text, now=now, extra_windows=extra_windows)
+    return measure_planned(prom, plan, now=now, retention=retention)
+
+
+def _batched_states(prom: PrometheusPort, plans: list[Plan], pool: ThreadPoolExecutor,
+                    workers: int) -> dict[int, StepData]:
+    """Step states of step-SLI plans read together, ``BATCH`` services of one metric and grid at once."""
+    groups: dict[tuple, list[int]] = {}
+    for i, p in enumerate(plans):
+        if p.step_sli:
+            q = step_queries(p.service.availability_slo().sli)
+            groups.setdefault((p.grid, q.fn, q.outer, q.limit, q.selector.split("{")[0].strip()), []).append(i)
+    jobs = []
+    for members in groups.values():
+        size = min(BATCH, max(1, -(-len(members) // workers)))
+        for k in range(0, len(members), size) if len(members) > 1 else ():
+            chunk = members[k:k + size]
+            slis = [plans[i].service.availability_slo().sli for i in chunk]
+            skips = [plans[i].excluded for i in chunk]
+            jobs.append((chunk, pool.submit(read_step_batch, prom, slis, plans[chunk[0]].grid, skips)))
+    out: dict[int, StepData] = {}
+    for chunk, fut in jobs:
+        result = fut.result()
+        if result is not None:
+            out.update(zip(chunk, result))
+    return out
 
 
 def measure_catalogue(prom: PrometheusPort, catalogue: Catalogue, period_text: str, *,
                       service: str | None = None, now: datetime | None = None, concurrency: int = 4,
                       on_done: Callable[[ServiceReport], None] | None = None) -> list[ServiceReport]:
-    """Reports for one service (``service``) or every service, measured ``concurrency`` at a time."""
+    """Reports for one service (``service``) or every service, ``concurrency`` queries at a time.
+
+    """
     services = [catalogue.service(service)] if service else list(catalogue.services)
     prom.major_version()
     retention = prom.retention_seconds()
     now = now or datetime.now(timezone.utc)
-
-    def one(svc: Service) -> ServiceReport:
-        log.info("measuring %s over %s", svc.name, period_text)
-        rep = measure_service(prom, svc, period_text, now=now, retention=retention)
-        if on_done:
-            on_done(rep)
-        return rep
+    plans = [plan_service(s, period_text, now=now) for s in services]
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        return list(pool.map(one, services))
+        batched = _batched_states(prom, plans, pool, max(1, concurrency))
+
+        def one(i: int) -> ServiceReport:
+            log.debug("measuring %s over %s", plans[i].service.name, period_text)
+            rep = measure_planned(prom, plans[i], now=now, retention=retention, states=batched.get(i))
+            if on_done:
+                on_done(rep)
+            return rep
+
+        return list(pool.map(one, range(len(plans))))
 
 
 def _r(v: float | None, digits: int = 6) -> float | None:

@@ -20,7 +20,7 @@ import numpy as np
 from sms_metrics.adapters.prometheus import PrometheusPort, Series
 from sms_metrics.catalogue.model import SLI
 from sms_metrics.core.availability import DOWN, UNKNOWN, UP
-from sms_metrics.sli.queries import StepQueries, event_queries, render_window, step_queries
+from sms_metrics.sli.queries import StepQueries, event_queries, render_window, step_queries, window
 
 log = logging.getLogger(__name__)
 BLOCK_SECONDS = 3600
@@ -37,7 +37,7 @@ def _at(start: datetime, seconds: float) -> datetime:
     return start + timedelta(seconds=float(seconds))
 
 
-def _matrix(series: list[Series], first: float, step: float, n: int, fill: float) -> dict[tuple, np.ndarray]:
+def matrix(series: list[Series], first: float, step: float, n: int, fill: float) -> dict[tuple, np.ndarray]:
     out = {}
     for s in series:
         row = np.full(n, fill, dtype=float)
@@ -48,7 +48,7 @@ def _matrix(series: list[Series], first: float, step: float, n: int, fill: float
     return out
 
 
-def _clean_blocks(q: StepQueries, counts: dict, extremes: dict, per_block: int, n_blocks: int, aggregate: str):
+def clean_blocks(q: StepQueries, counts: dict, extremes: dict, per_block: int, n_blocks: int, aggregate: str):
     """(clean, empty) boolean arrays per block from the coarse figures."""
     keys = list(counts)
     if not keys:
@@ -78,49 +78,120 @@ def _runs(flags: np.ndarray, max_gap: int = 2) -> list[tuple[int, int]]:
     return [(a, b) for a, b in runs]
 
 
-def read_step_states(prom: PrometheusPort, sli: SLI, *, start: datetime, n_steps: int, step: float,
-                     skip: np.ndarray | None = None) -> StepData:
-    """One state (UP, DOWN, UNKNOWN) per step of ``[start, start + n_steps*step)``.
+@dataclass(frozen=True)
+class StepGrid:
+    """Steps ``[start + i*step, start + (i+1)*step)`` for ``i < n_steps``."""
 
-    Steps flagged in ``skip`` (excluded time) are not read step by step; their state is
-    whatever the coarse pass found, and the engine excludes them anyway.
-    """
-    q = step_queries(sli)
-    left_open = (prom.major_version() or 2) >= 3
-    per_block = max(1, int(round(BLOCK_SECONDS / step)))
-    block = per_block * step
-    n_blocks = n_steps // per_block
-    states = np.full(n_steps, UNKNOWN, dtype=np.int8)
-    need = np.zeros(n_blocks + 1, dtype=bool)
-    queries = 0
-    if n_blocks:
-        first, last = _at(start, block), _at(start, n_blocks * block)
-        counts = _matrix(prom.query_range(q.coarse_count(block, left_open), first, last, block),
-                         first.timestamp(), block, n_blocks, 0.0)
-        extremes = _matrix(prom.query_range(q.coarse_extreme(block, left_open), first, last, block),
-                           first.timestamp(), block, n_blocks, np.nan)
-        queries += 2
-        clean, empty = _clean_blocks(q, counts, extremes, per_block, n_blocks, sli.aggregate)
-        states[: n_blocks * per_block] = np.where(np.repeat(clean, per_block), UP, UNKNOWN)
-        need[:n_blocks] = ~clean & ~empty
-    need[n_blocks] = n_steps % per_block > 0
-    if skip is not None:
-        padded = np.ones((n_blocks + 1) * per_block, dtype=bool)
-        padded[:n_steps] = skip
-        need &= ~padded.reshape(-1, per_block).all(axis=1)
-    detail_steps = 0
-    for a, b in _runs(need):
-        lo, hi = a * per_block, min(n_steps, b * per_block)
-        got = prom.query_range(q.detail(step, left_open), _at(start, (lo + 1) * step), _at(start, hi * step), step)
-        queries += 1
-        detail_steps += hi - lo
-        states[lo:hi] = UNKNOWN
+    start: datetime
+    n_steps: int
+    step: float
+
+    @property
+    def per_hour(self) -> int:
+        return max(1, int(round(BLOCK_SECONDS / self.step)))
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        """Block sizes in steps, coarse to fine: a day, an hour (each a multiple of the next)."""
+        return (24 * self.per_hour, self.per_hour)
+
+    def at(self, i: int) -> datetime:
+        return _at(self.start, i * self.step)
+
+
+@dataclass
+class Coarse:
+    """Per-series sample counts and extremes per block (keys: sorted label items)."""
+
+    counts: dict[tuple, np.ndarray]
+    extremes: dict[tuple, np.ndarray]
+
+
+def coarse_expr(q: StepQueries, selector: str, width: float, left_open: bool) -> str:
+    w = window(width, left_open)
+    return (f'label_replace(count_over_time({selector}[{w}] offset 1ms), "sms_part", "c", "", "") or '
+            f'label_replace({q.fn}({selector}[{w}] offset 1ms), "sms_part", "e", "", "")')
+
+
+def split_coarse(series: list[Series], first: float, width: float, n: int) -> Coarse:
+    parts: dict[str, list[Series]] = {"c": [], "e": []}
+    for s in series:
+        labels = dict(s.labels)
+        parts.setdefault(labels.pop("sms_part", ""), []).append(Series(labels, s.timestamps, s.values))
+    return Coarse(matrix(parts["c"], first, width, n, 0.0), matrix(parts["e"], first, width, n, np.nan))
+
+
+@dataclass
+class _Reader:
+    """Refines one step SLI from day blocks to hour blocks to single steps."""
+
+    prom: PrometheusPort
+    sli: SLI
+    grid: StepGrid
+    skip: np.ndarray | None
+    left_open: bool
+    states: np.ndarray
+    queries: int = 0
+    detail_steps: int = 0
+
+    @property
+    def q(self) -> StepQueries:
+        return step_queries(self.sli)
+
+    def _skipped(self, lo: int, hi: int) -> bool:
+        return self.skip is not None and bool(self.skip[lo:hi].all())
+
+    def coarse(self, lo: int, n: int, per_block: int) -> Coarse:
+        """Per-series count and extreme for ``n`` blocks of ``per_block`` steps from step ``lo``."""
+        g = self.grid
+        width = per_block * g.step
+        first, last = g.at(lo + per_block), g.at(lo + n * per_block)
+        got = self.prom.query_range(coarse_expr(self.q, self.q.selector, width, self.left_open), first, last, width)
+        self.queries += 1
+        return split_coarse(got, first.timestamp(), width, n)
+
+    def detail(self, lo: int, hi: int) -> None:
+        g, q = self.grid, self.q
+        got = self.prom.query_range(q.detail(g.step, self.left_open), g.at(lo + 1), g.at(hi), g.step)
+        self.queries += 1
+        self.detail_steps += hi - lo
         for s in got:
-            idx = np.rint((s.timestamps - start.timestamp()) / step).astype(int) - 1
+            idx = np.rint((s.timestamps - g.start.timestamp()) / g.step).astype(int) - 1
             ok = (idx >= lo) & (idx < hi)
-            states[idx[ok]] = np.where(q.good(s.values[ok]), UP, DOWN)
-    log.debug("%s: %d queries, %d of %d steps read one by one", q.selector, queries, detail_steps, n_steps)
-    return StepData(states, queries, detail_steps)
+            self.states[idx[ok]] = np.where(q.good(s.values[ok]), UP, DOWN)
+
+    def resolve(self, lo: int, hi: int, levels: tuple[int, ...]) -> None:
+        """Fill ``states[lo:hi]``: clean blocks UP, empty ones UNKNOWN, the rest one level finer."""
+        if hi <= lo or self._skipped(lo, hi):
+            return
+        if not levels:
+            return self.detail(lo, hi)
+        per_block, finer = levels[0], levels[1:]
+        n = (hi - lo) // per_block
+        if n == 0:
+            return self.resolve(lo, hi, finer)
+        c = self.coarse(lo, n, per_block)
+        clean, empty = clean_blocks(self.q, c.counts, c.extremes, per_block, n, self.sli.aggregate)
+        self.states[lo:lo + n * per_block][np.repeat(clean, per_block)] = UP
+        for a, b in _runs(~clean & ~empty, max_gap=0 if finer else 2):
+            self.resolve(lo + a * per_block, lo + b * per_block, finer)
+        self.resolve(lo + n * per_block, hi, finer)
+
+
+def read_step_states(prom: PrometheusPort, sli: SLI, grid: StepGrid, *,
+                     skip: np.ndarray | None = None) -> StepData:
+    """One state (UP, DOWN, UNKNOWN) per step of ``grid``.
+
+    Days whose every series has one good sample per step are up and days without samples are
+    unknown, from one request; only the other days are read by the hour, and only the other hours
+    step by step. Stretches wholly in ``skip`` (excluded time) are not read at all.
+    """
+    left_open = (prom.major_version() or 2) >= 3
+    reader = _Reader(prom, sli, grid, skip, left_open, np.full(grid.n_steps, UNKNOWN, dtype=np.int8))
+    reader.resolve(0, grid.n_steps, grid.levels)
+    log.debug("%s: %d queries, %d of %d steps read one by one", reader.q.selector, reader.queries,
+              reader.detail_steps, grid.n_steps)
+    return StepData(reader.states, reader.queries, reader.detail_steps)
 
 
 def read_event_counts(prom: PrometheusPort, sli: SLI, *, start: datetime, n_steps: int, step: float):
@@ -135,7 +206,7 @@ def read_event_counts(prom: PrometheusPort, sli: SLI, *, start: datetime, n_step
         first, last = _at(start, block), _at(start, n_full * block)
         for arr, tmpl in ((bad, errors_t), (total, total_t)):
             got = prom.query_range(render_window(tmpl, block), first, last, block)
-            m = _matrix(got, first.timestamp(), block, n_full, np.nan)
+            m = matrix(got, first.timestamp(), block, n_full, np.nan)
             if m:
                 arr[:n_full] = np.nansum(np.vstack(list(m.values())), axis=0) * block
                 arr[:n_full][np.all(np.isnan(np.vstack(list(m.values()))), axis=0)] = np.nan

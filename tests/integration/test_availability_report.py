@@ -18,6 +18,7 @@ STEP = 60
 def _report(history_prometheus, catalogue_file, service, fmt="json"):
     done = run_cli("report", "availability", "--catalogue", str(catalogue_file), "--prometheus",
                    history_prometheus.url, "--service", service, "--period", "2026-10", "--format", fmt)
+    assert done.stdout, done.stderr
     return done
 
 
