@@ -111,6 +111,9 @@ def test_whole_catalogue_is_a_list_and_exits_3_because_of_ghost(history_promethe
     reports = json.loads(done.stdout)
     assert [r["service"] for r in reports] == ["web", "office", "lat", "api", "ghost"]
     assert "no data for ghost" in done.stderr
+    # web and ghost were read together (batched); the figures equal the single-service read.
+    single = json.loads(_report(history_prometheus, catalogue_file, "web").stdout)
+    assert reports[0] == single
 
 
 @pytest.mark.parametrize("fmt, needle", [("md", "| web | 2026-10 | 99.9% |"), ("csv", "service,slo,sli,period_start"),

@@ -1,0 +1,67 @@
+"""The command line as a user runs it: help, the main command `up`, catalogue import."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.integration.conftest import run_cli
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("args", [[], ["report"], ["report", "availability"], ["catalogue"],
+                                  ["catalogue", "validate"], ["catalogue", "import"], ["up"]])
+def test_every_command_has_help(args):
+    done = run_cli(*args, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "Usage" in done.stdout
+
+
+def test_up_runs_the_demo_and_writes_every_format(tmp_path):
+    done = run_cli("up", "--out", str(tmp_path / "reports"), "--period", "2026-10",
+                   env={"SMS_WORK_DIR": str(tmp_path / "work")}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    files = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert files == ["availability-2026-10.csv", "availability-2026-10.html", "availability-2026-10.json",
+                     "availability-2026-10.md"]
+    reports = json.loads((tmp_path / "reports" / "availability-2026-10.json").read_text())
+    assert [r["service"] for r in reports] == ["checkout", "search", "catalogue-api", "payments-gateway"]
+    assert all(r["availability_percent"] is not None and r["data_coverage_percent"] > 99 for r in reports)
+    checkout = reports[0]
+    assert checkout["excluded_seconds"] == 7200          # the catalogue's maintenance window
+    assert 0 < checkout["downtime_seconds"] < 31 * 86400
+    assert "Availability by service" in done.stdout
+
+
+def test_catalogue_import_writes_a_valid_catalogue(tmp_path):
+    sloth = tmp_path / "sloth.yaml"
+    sloth.write_text("""
+version: "prometheus/v1"
+service: "billing"
+slos:
+  - name: requests-availability
+    objective: 99.5
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{job="billing",code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total{job="billing"}[{{.window}}]))
+""")
+    out = tmp_path / "sms.yaml"
+    done = run_cli("catalogue", "import", str(sloth), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    done = run_cli("catalogue", "validate", str(out))
+    assert done.returncode == 0 and "valid (1 services, 1 SLOs)" in done.stdout
+
+
+def test_unknown_service_and_bad_period_are_clear_errors(catalogue_file, history_prometheus):
+    done = run_cli("report", "availability", "-c", str(catalogue_file), "-p", history_prometheus.url,
+                   "--service", "nope", "--period", "2026-10")
+    assert done.returncode == 2 and "service 'nope' is not in the catalogue" in done.stderr
+    done = run_cli("report", "availability", "-c", str(catalogue_file), "-p", history_prometheus.url,
+                   "--period", "October")
+    assert done.returncode == 2 and "invalid period 'October'" in done.stderr
+    done = run_cli("report", "availability", "-c", str(catalogue_file), "-p", history_prometheus.url,
+                   "--period", "2026-10", "--format", "pdf")
+    assert done.returncode == 2 and "--format 'pdf' is not supported" in done.stderr
