@@ -24,6 +24,9 @@ def history_prometheus(tmp_path_factory) -> LocalPrometheus:
         write_family(out, "probe_duration_seconds", "gauge",
                      [(s.labels, s.timestamps(), s.values) for s in sc.latency_series()])
         write_family(out, "http_requests", "counter", sc.api_counters(), sample_name="http_requests_total")
+        hist = sc.histogram_counters()
+        for family in ("http_request_duration_seconds_bucket", "http_request_duration_seconds_count"):
+            write_family(out, family, "gauge", [(lb, t, v) for n, lb, t, v in hist if n == family])
         write_eof(out)
     backfill(om, work / "tsdb")
     prom = LocalPrometheus(work)

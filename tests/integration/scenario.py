@@ -105,6 +105,13 @@ services:
           events:
             errors: 'sum(rate(http_requests_total{service="api",code=~"5.."}[{{window}}]))'
             total: 'sum(rate(http_requests_total{service="api"}[{{window}}]))'
+  - name: hist
+    sla: {availability_target: 85.0}
+    slos:
+      - name: latency
+        objective: 85.0
+        sli:
+          latency: {histogram: 'http_request_duration_seconds{service="hist"}', threshold_seconds: 0.3}
   - name: ghost
     sla: {availability_target: 99.9}
     slos:
@@ -122,6 +129,21 @@ def api_counters() -> list[tuple[dict, np.ndarray, np.ndarray]]:
     err_rate = np.zeros(MINUTES)
     err_rate[idx(API_ERRORS[0]):idx(API_ERRORS[1])] = 10
     return [({"service": "api", "code": "200"}, ts, ok), ({"service": "api", "code": "500"}, ts, np.cumsum(err_rate))]
+
+
+HIST_SLOW = (at(2026, 10, 22, 14), at(2026, 10, 22, 16))
+
+
+def histogram_counters() -> list[tuple[str, dict, np.ndarray, np.ndarray]]:
+    """100 requests a minute, 90 under 0.3 s; 50 under 0.3 s during HIST_SLOW."""
+    ts = DATA_START.timestamp() + np.arange(MINUTES) * 60.0 + 23
+    fast = np.full(MINUTES, 90.0)
+    fast[idx(HIST_SLOW[0]):idx(HIST_SLOW[1])] = 50
+    lab = {"service": "hist"}
+    return [("http_request_duration_seconds_bucket", {**lab, "le": "0.1"}, ts, np.cumsum(fast / 2)),
+            ("http_request_duration_seconds_bucket", {**lab, "le": "0.3"}, ts, np.cumsum(fast)),
+            ("http_request_duration_seconds_bucket", {**lab, "le": "+Inf"}, ts, np.cumsum(np.full(MINUTES, 100.0))),
+            ("http_request_duration_seconds_count", lab, ts, np.cumsum(np.full(MINUTES, 100.0)))]
 
 
 def truth(series: list[ProbeSeries], *, start: datetime, end: datetime, good, tz="UTC", hours=None,

@@ -95,6 +95,15 @@ def test_events_sli_is_good_over_total_events(history_prometheus, catalogue_file
     assert report["error_budget_seconds"] == pytest.approx(0.01 * 31 * 86400)
 
 
+def test_latency_sli_counts_requests_slower_than_the_threshold_as_bad(history_prometheus, catalogue_file):
+    report = json.loads(_report(history_prometheus, catalogue_file, "hist").stdout)
+    bad = 44640 * 10 + 120 * 40                 # 10 slow a minute, 50 during the two slow hours
+    assert report["availability_percent"] == pytest.approx(100 * (1 - bad / (44640 * 100)), abs=1e-3)
+    assert report["met"] is True
+    slow_day = next(d for d in report["daily"] if d["day"] == "2026-10-22")
+    assert slow_day["availability_percent"] == pytest.approx(100 * (1 - (1440 * 10 + 120 * 40) / 144000), abs=1e-3)
+
+
 def test_a_service_without_data_is_null_and_exits_3(history_prometheus, catalogue_file):
     done = _report(history_prometheus, catalogue_file, "ghost")
     assert done.returncode == 3, done.stderr
@@ -109,7 +118,7 @@ def test_whole_catalogue_is_a_list_and_exits_3_because_of_ghost(history_promethe
                    history_prometheus.url, "--period", "2026-10")
     assert done.returncode == 3
     reports = json.loads(done.stdout)
-    assert [r["service"] for r in reports] == ["web", "office", "lat", "api", "ghost"]
+    assert [r["service"] for r in reports] == ["web", "office", "lat", "api", "hist", "ghost"]
     assert "no data for ghost" in done.stderr
     # web and ghost were read together (batched); the figures equal the single-service read.
     single = json.loads(_report(history_prometheus, catalogue_file, "web").stdout)
