@@ -40,7 +40,14 @@ def _pct(v) -> str:
 
 
 def _minutes(v) -> str:
-    return "n/a" if v is None else f"{v / 60:.1f} min"
+    """A duration a reader takes in at a glance: ``14.0 min`` or ``30d 21h 46m``."""
+    if v is None:
+        return "n/a"
+    if v < 3600:
+        return f"{v / 60:.1f} min"
+    m = int(round(v / 60))
+    d, h, mm = m // 1440, m // 60 % 24, m % 60
+    return " ".join(p for p in (f"{d}d" if d else "", f"{h}h" if h or d else "", f"{mm}m") if p)
 
 
 def _env() -> Environment:

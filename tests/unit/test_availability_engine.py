@@ -95,3 +95,4 @@ def test_events_availability_is_good_over_total_weighted_by_exclusion():
     assert f.excluded_seconds == 3600
     assert f.data_coverage_percent == pytest.approx(50.0)
     assert f.error_budget_remaining_percent == pytest.approx(0.0)
+
