@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sms_metrics.adapters.prometheus import PrometheusHTTP  # noqa: E402
 from sms_metrics.catalogue.model import Catalogue  # noqa: E402
 from sms_metrics.localstack.prometheus import LocalPrometheus, backfill  # noqa: E402
-from sms_metrics.reports.availability import measure_catalogue  # noqa: E402
+from sms_metrics.reports.availability import measure_catalogue, report_dict  # noqa: E402
+from sms_metrics.reports.render import render  # noqa: E402
 
 START = datetime(2026, 9, 30, tzinfo=timezone.utc)
 END = datetime(2026, 11, 2, tzinfo=timezone.utc)
@@ -104,8 +105,11 @@ def main() -> None:
         base, res = timed(lambda: prom.query("avg_over_time(probe_success[31d])", PERIOD_END), args.repeat)
         print(f"prometheus alone: avg_over_time(probe_success[31d]) over {len(res)} series: {base:.2f}s", flush=True)
         now = PERIOD_END + timedelta(days=1)
-        ours, reports = timed(lambda: measure_catalogue(prom, cat, "2026-10", now=now,
-                                                        concurrency=args.concurrency), args.repeat)
+        def report():
+            reps = measure_catalogue(prom, cat, "2026-10", now=now, concurrency=args.concurrency)
+            render([report_dict(r) for r in reps], "json", single=False)   # the JSON report, as the CLI writes it
+            return reps
+        ours, reports = timed(report, args.repeat)
         queries = round(sum(r.queries for r in reports))
         no_data = sum(1 for r in reports if r.figures.availability_percent is None)
         print(f"sms-metrics report: {n} services in {ours:.2f}s ({queries} queries, {no_data} without data)")

@@ -28,6 +28,8 @@ class _Batch:
         self.q = step_queries(slis[0])
         self.left_open = (prom.major_version() or 2) >= 3
         self.states = [np.full(grid.n_steps, UNKNOWN, dtype=np.int8) for _ in slis]
+        self.full: list[np.ndarray] = [np.zeros(0, dtype=bool) for _ in slis]   # every series, one sample a step
+        self.n_series = [0 for _ in slis]
         self.queries = 0
 
     def union(self, members: list[int]) -> str:
@@ -62,6 +64,9 @@ class _Batch:
                 clean, empty = clean_blocks(self.q, c.counts, c.extremes, per_day, n, sli.aggregate)
                 self.states[i][: n * per_day][np.repeat(clean, per_day)] = UP
                 needs[i][:n] = ~clean & ~empty
+                if c.counts:
+                    self.full[i] = np.all(np.vstack(list(c.counts.values())) == per_day, axis=0)
+                    self.n_series[i] = len(c.counts)
         for i, need in enumerate(needs):
             need[n] = g.n_steps % per_day > 0
             if self.skips[i] is not None:
@@ -69,6 +74,24 @@ class _Batch:
                 padded[: g.n_steps] = self.skips[i]
                 need &= ~padded.reshape(-1, per_day).all(axis=1)
         return needs
+
+    def failures(self, lo: int, hi: int, members: list[int]) -> None:
+        """For fully sampled stretches: everything up except the steps Prometheus reports bad.
+
+        Only failing samples travel (``min_over_time(...) < 1``), not one value per step. A step
+        is down when any series fails (``aggregate: min``) or all of them do (``aggregate: max``).
+        """
+        g, q = self.grid, self.q
+        expr = f"{q.fn}({self.union(members)}[{window(g.step, self.left_open)}] offset 1ms) {q.bad_filter()}"
+        got = self.index(self.prom.query_range(expr, g.at(lo + 1), g.at(hi), g.step))
+        self.queries += 1
+        for i in members:
+            bad = np.zeros(hi - lo, dtype=np.int32)
+            for s in self.mine(got, i):
+                idx = np.rint((s.timestamps - g.start.timestamp()) / g.step).astype(int) - 1 - lo
+                np.add.at(bad, idx[(idx >= 0) & (idx < hi - lo)], 1)
+            needed = 1 if self.slis[i].aggregate == "min" else self.n_series[i]
+            self.states[i][lo:hi] = np.where(bad >= needed, DOWN, UP)
 
     def detail(self, lo: int, hi: int, members: list[int]) -> None:
         """Per-series step values of ``members`` over steps ``[lo, hi)``, combined per SLI."""
@@ -86,22 +109,10 @@ class _Batch:
                 rows.append(row)
             part = np.full(hi - lo, UNKNOWN, dtype=np.int8)
             if rows:
-                with np.errstate(invalid="ignore"), _quiet():
-                    combined = (np.nanmin if q.outer == "min" else np.nanmax)(np.vstack(rows), axis=0)
+                combined = (np.fmin if q.outer == "min" else np.fmax).reduce(np.vstack(rows), axis=0)
                 known = ~np.isnan(combined)
                 part[known] = np.where(q.good(combined[known]), UP, DOWN)
             self.states[i][lo:hi] = part
-
-
-class _quiet:
-    def __enter__(self):
-        import warnings
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        self._w.__exit__(*exc)
 
 
 def batchable(slis: list[SLI]) -> tuple[list[Selector], str] | None:
@@ -127,7 +138,12 @@ def read_step_batch(prom: PrometheusPort, slis: list[SLI], grid: StepGrid,
     per_day = grid.levels[0]
     for d in range(len(needs[0])):
         members = [i for i, need in enumerate(needs) if need[d]]
-        if members:
-            batch.detail(d * per_day, min(grid.n_steps, (d + 1) * per_day), members)
+        sparse = [i for i in members if d < len(batch.full[i]) and batch.full[i][d]]
+        dense = [i for i in members if i not in set(sparse)]
+        lo, hi = d * per_day, min(grid.n_steps, (d + 1) * per_day)
+        if sparse:
+            batch.failures(lo, hi, sparse)
+        if dense:
+            batch.detail(lo, hi, dense)
     share = batch.queries / len(slis)
     return [StepData(st, share, 0) for st in batch.states]

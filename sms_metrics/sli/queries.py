@@ -36,6 +36,10 @@ class StepQueries:
     def good(self, values):
         return values >= 1 if self.kind == "probe" else values <= self.limit
 
+    def bad_filter(self) -> str:
+        """The comparison that keeps only failing values (``< 1`` for probes, ``> max`` else)."""
+        return "< 1" if self.kind == "probe" else f"> {self.limit!r}"
+
     def coarse_count(self, block_seconds: float, left_open: bool) -> str:
         return f"count_over_time({self.selector}[{window(block_seconds, left_open)}] offset 1ms)"
 

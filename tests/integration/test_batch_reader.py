@@ -41,3 +41,16 @@ def test_batched_states_equal_single_reads(history_prometheus):
     states_max = read_step_states(prom, SLIS[4], grid).states
     states_min = read_step_states(prom, SLIS[0], grid).states
     assert (states_max == 1).sum() > (states_min == 1).sum()
+
+
+def test_batched_any_series_up_equals_single_reads(history_prometheus):
+    prom = PrometheusHTTP(history_prometheus.url)
+    p = month_period(2026, 10)
+    grid = StepGrid(p.start, int(p.seconds // 60), 60)
+    slis = [SLI(probe='probe_success{service="office"}', aggregate="max"),
+            SLI(probe='probe_success{service="web"}', aggregate="max")]
+    batched = read_step_batch(prom, slis, grid, [None, None])
+    for sli, got in zip(slis, batched):
+        assert np.array_equal(got.states, read_step_states(prom, sli, grid).states)
+    # office's two probes never fail together: with aggregate max it is never down
+    assert (batched[0].states == 0).sum() == 0 and (batched[1].states == 0).sum() > 0
