@@ -20,6 +20,9 @@ report_app = typer.Typer(help="Service reports (availability and SLA).", no_args
 catalogue_app = typer.Typer(help="Validate and import service catalogues.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 app.add_typer(catalogue_app, name="catalogue")
+rules_app = typer.Typer(help="Generate and check Prometheus rules (SLO recordings, burn-rate alerts).",
+                        no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
 
 err = Console(stderr=True)
 log = logging.getLogger("sms_metrics")
@@ -77,6 +80,31 @@ def catalogue_import(
         log.info("wrote %s", out)
     else:
         typer.echo(text, nl=False)
+
+
+@rules_app.command("generate")
+def rules_generate(
+    catalogue: Path = typer.Option(..., "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
+    out: Path = typer.Option(Path("rules"), "--out", "-o", help="Directory for the rule files (one per service)."),
+):
+    """Write recording rules and burn-rate alerts for every SLO, one file per service."""
+    from sms_metrics.commands.rules import generate
+
+    for path in generate(catalogue, out):
+        typer.echo(str(path))
+
+
+@rules_app.command("check")
+def rules_check(rule_dir: Path = typer.Argument(Path("rules"), help="Directory of rule files.")):
+    """Validate rule files with promtool and explain what is wrong."""
+    from sms_metrics.commands.rules import check
+
+    problems = check(rule_dir)
+    for p in problems:
+        err.print(p, highlight=False, markup=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(2)
+    typer.echo(f"{rule_dir}: all rule files are valid")
 
 
 @app.command("up")

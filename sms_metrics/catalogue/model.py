@@ -159,6 +159,7 @@ class SLO(_Strict):
     step: str = "60s"
     description: str | None = None
     runbook: str | None = None
+    alert_windows: str | None = None   # a Sloth AlertWindows file, relative to the catalogue
     sli: SLI
 
     _objective = field_validator("objective")(_percent)
