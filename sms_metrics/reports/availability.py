@@ -15,8 +15,9 @@ from sms_metrics.catalogue.model import Catalogue, Service
 from sms_metrics.core.availability import Figures, summarise_events, summarise_steps
 from sms_metrics.core.calendar import maintenance_mask, outside_hours_mask, parse_service_hours, step_starts
 from sms_metrics.core.periods import Period, parse_period, rfc3339
-from sms_metrics.errors import PeriodError
+from sms_metrics.errors import PeriodError, PrometheusError
 from sms_metrics.sli.queries import step_queries
+from sms_metrics.sli.recorded import read_recorded
 from sms_metrics.sli.batch import read_step_batch
 from sms_metrics.sli.reader import StepData, StepGrid, read_event_counts, read_step_states
 
@@ -35,6 +36,7 @@ class ServiceReport:
     figures: Figures | None = None
     warnings: list[str] = field(default_factory=list)
     queries: int = 0
+    rolling: dict | None = None       # figures of the SLO's rolling window from the recording rules
 
     @property
     def has_data(self) -> bool:
@@ -202,7 +204,30 @@ def measure_catalogue(prom: PrometheusPort, catalogue: Catalogue, period_text: s
                 on_done(rep)
             return rep
 
-        return list(pool.map(one, range(len(plans))))
+        reports = list(pool.map(one, range(len(plans))))
+    _attach_recorded(prom, plans, now)
+    return reports
+
+
+def _attach_recorded(prom: PrometheusPort, plans: list[Plan], now: datetime) -> None:
+    """Add the recording rules' rolling figures (as of the period's end, or now) where they exist."""
+    by_time: dict[datetime, list[Plan]] = {}
+    for p in plans:
+        if p.grid is not None:
+            end = p.report.period.end
+            recent = (now - end).total_seconds() < p.grid.step      # a rolling window ending now
+            by_time.setdefault(now if recent else min(now, end), []).append(p)
+    for at, group in by_time.items():
+        ids = {f"{p.service.name}-{p.report.slo}": p for p in group}
+        try:
+            found = read_recorded(prom, list(ids), at)
+        except PrometheusError as exc:
+            log.warning("rolling figures from recording rules unavailable: %s", exc)
+            return
+        for sid, values in found.items():
+            slo = ids[sid].service.availability_slo()
+            ids[sid].report.rolling = {"source": "recording rules", "window": slo.window, "at": rfc3339(at),
+                                       **{k: _r(v) for k, v in values.items()}}
 
 
 def _r(v: float | None, digits: int = 6) -> float | None:
@@ -236,5 +261,6 @@ def report_dict(rep: ServiceReport) -> dict:
         "step_seconds": rep.step_seconds,
         "daily": [{"day": d.day, "availability_percent": _r(d.availability_percent),
                    "data_coverage_percent": _r(d.data_coverage_percent)} for d in (f.daily if f else [])],
+        "rolling": rep.rolling,
         "warnings": rep.warnings,
     }

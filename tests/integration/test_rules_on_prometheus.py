@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from sms_metrics.adapters.prometheus import PrometheusHTTP
 from sms_metrics.catalogue import load_catalogue
 from sms_metrics.demo import DEMO_CATALOGUE
 from sms_metrics.demo.history import write_demo_history
 from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
+from sms_metrics.reports.availability import measure_catalogue
 
 pytestmark = pytest.mark.integration
 RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -46,3 +48,24 @@ def test_demo_rules_load_and_evaluate_without_errors(tmp_path):
         assert all(0 <= float(s["value"][1]) <= 1 for s in got["data"]["result"])
         info = requests.get(f"{prom.url}/api/v1/query", params={"query": "sloth_slo_info"}).json()["data"]["result"]
         assert len(info) == 5
+        _rolling_figures_come_from_the_recordings(prom.url)
+
+
+def _rolling_figures_come_from_the_recordings(url: str):
+    """A report carries the rolling-window figures of the recording rules, as of its end."""
+    prom = PrometheusHTTP(url)
+    deadline = time.monotonic() + 30        # meta groups see the SLI groups' output one cycle later
+    while len(prom.query("slo:period_error_budget_remaining:ratio", datetime.now(timezone.utc))) < 5:
+        assert time.monotonic() < deadline, "meta recordings never appeared"
+        time.sleep(0.5)
+    now = datetime.now(timezone.utc)
+    reports = {r.service: r for r in measure_catalogue(prom, load_catalogue(DEMO_CATALOGUE), "1d", now=now)}
+    rolling = reports["checkout"].rolling
+    assert rolling["source"] == "recording rules" and rolling["window"] == "30d"
+    at = datetime.fromisoformat(rolling["at"].replace("Z", "+00:00"))
+    [(_, remaining)] = prom.query('slo:period_error_budget_remaining:ratio{sloth_id="checkout-availability"}', at)
+    [(_, burn)] = prom.query('slo:current_burn_rate:ratio{sloth_id="checkout-availability"}', at)
+    assert rolling["error_budget_remaining_percent"] == pytest.approx(100 * remaining, abs=1e-6)
+    assert rolling["current_burn_rate"] == pytest.approx(burn, abs=1e-6)
+    assert set(reports) == {"checkout", "search", "catalogue-api", "payments-gateway"}
+    assert {s: r.rolling is not None for s, r in reports.items()} == {s: True for s in reports}
