@@ -12,7 +12,7 @@ from sms_metrics.rules.sli import error_ratio, source_selector
 from sms_metrics.rules.windows import BurnWindow, default_windows
 
 SLI_WINDOWS = (300.0, 1800.0, 3600.0, 7200.0, 21600.0, 86400.0, 259200.0)
-FROM_5M_AT_LEAST = 7 * 86400.0      # windows this long are averaged from the 5m recording
+FROM_1H_AT_LEAST = 7 * 86400.0      # windows this long are averaged from the 1h recording
 SLOTH_VERSION = "sms-metrics"
 CERT_TICKET_DAYS = 14
 
@@ -36,15 +36,18 @@ def _pct(x: float) -> str:
 
 
 def sli_recordings(service: Service, slo: SLO, burn: tuple[BurnWindow, ...]) -> list[dict]:
-    """``slo:sli_error:ratio_rate<w>`` for the fixed windows, the alert windows and the SLO window."""
+    """``slo:sli_error:ratio_rate<w>`` for the fixed windows, the alert windows and the SLO window.
+
+    Windows of 7 days or more (the SLO period) average the 1h recording hour by hour (a
+    subquery): a 30-day ratio reads 720 recorded values instead of 43,200 raw samples and lags by
+    at most an hour. Shorter windows, which alerts use, are computed from the raw series.
+    """
     windows = sorted({*SLI_WINDOWS, *(w.short for w in burn), *(w.long for w in burn), slo.window_seconds})
     rules = []
     for w in windows:
         name = format_duration(w)
-        if w >= FROM_5M_AT_LEAST and w > 300:
-            expr = (f"sum_over_time(slo:sli_error:ratio_rate5m{_match(service, slo)}[{name}])\n"
-                    f"/ ignoring (sloth_window)\n"
-                    f"count_over_time(slo:sli_error:ratio_rate5m{_match(service, slo)}[{name}])")
+        if w >= FROM_1H_AT_LEAST:
+            expr = f"avg_over_time(slo:sli_error:ratio_rate1h{_match(service, slo)}[{name}:1h])"
         else:
             expr = error_ratio(slo, w)
         rules.append({"record": f"slo:sli_error:ratio_rate{name}", "expr": expr,
@@ -158,13 +161,14 @@ def service_groups(service: Service, windows: dict[str, tuple[BurnWindow, ...]] 
         if abs(burn[0].period - slo.window_seconds) > 1:
             raise InputError(f"services.{service.name}.slos.{slo.name}.alert_windows: the windows are for a "
                              f"{format_duration(burn[0].period)} period but the SLO window is {slo.window}")
-        sid = slo_id(service, slo)
-        groups += [{"name": f"sms-slo-sli-recordings-{sid}", "rules": sli_recordings(service, slo, burn)},
-                   {"name": f"sms-slo-meta-recordings-{sid}", "rules": meta_recordings(service, slo)},
-                   {"name": f"sms-slo-alerts-{sid}",
-                    "rules": [*burn_alerts(service, slo, burn), no_data_alert(service, slo)]}]
-    if certificate_alerts(service):
-        groups.append({"name": f"sms-probes-{service.name}", "rules": certificate_alerts(service)})
+        # One group per SLO, in dependency order: the metadata and the alerts see this
+        # evaluation's ratios, and fewer groups cost Prometheus less per interval.
+        groups.append({"name": f"sms-slo-{slo_id(service, slo)}",
+                       "rules": [*sli_recordings(service, slo, burn), *meta_recordings(service, slo),
+                                 *burn_alerts(service, slo, burn), no_data_alert(service, slo)]})
+    certs = certificate_alerts(service)
+    if certs and groups:
+        groups[0]["rules"] += certs        # in the first SLO's group: a group of its own costs more
     if service.capacity:
         groups.append({"name": f"sms-capacity-{service.name}", "rules": capacity_rules(service)})
     return groups

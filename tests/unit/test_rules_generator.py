@@ -56,7 +56,7 @@ def test_sli_recordings_cover_the_fixed_windows_and_the_slo_window():
                  "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio", "sloth_slo_info"):
         assert name in records
     r30 = next(r for r in _rules(groups) if r.get("record") == "slo:sli_error:ratio_rate30d")
-    assert "slo:sli_error:ratio_rate5m{" in r30["expr"]          # built from the short recording
+    assert r30["expr"].startswith("avg_over_time(slo:sli_error:ratio_rate1h{")   # built from the 1h recording
     assert r30["labels"] == {"service": "shop", "slo": "availability", "sloth_id": "shop-availability",
                              "sloth_service": "shop", "sloth_slo": "availability", "sloth_window": "30d"}
 
