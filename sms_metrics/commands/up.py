@@ -18,7 +18,10 @@ from sms_metrics.config import Settings
 from sms_metrics.core.periods import parse_period, previous_month
 from sms_metrics.demo import DEMO_CATALOGUE
 from sms_metrics.demo.history import write_demo_history
+from sms_metrics.commands.rules import load_windows
 from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
+from sms_metrics.rules.generator import catalogue_rules
+from sms_metrics.rules.writer import write_rules
 from sms_metrics.reports.render import FORMATS, render
 
 log = logging.getLogger(__name__)
@@ -54,7 +57,9 @@ def run_up(settings: Settings, *, catalogue: Path | None, period: str | None, ou
         write_demo_history(cat, history, start=start, end=now)
         backfill(history, work / "tsdb")
         history.unlink()
-    with LocalPrometheus(work) as prom_proc:
+    rule_files = [str(p) for p in write_rules(catalogue_rules(cat, load_windows(cat_path, cat)), work / "rules",
+                                              source=str(cat_path))]
+    with LocalPrometheus(work, rule_files=rule_files) as prom_proc:
         prom = PrometheusHTTP.from_settings(settings, prom_proc.url)
         reports = produce_reports(settings, catalogue=cat, prom=prom, service=None, period=period)
         out.mkdir(parents=True, exist_ok=True)
@@ -64,7 +69,8 @@ def run_up(settings: Settings, *, catalogue: Path | None, period: str | None, ou
             path.write_text(render(reports, fmt, single=False))
             log.info("wrote %s", path)
         Console().print(_summary(reports))
-        Console().print(f"Reports in [bold]{out}/[/]; Prometheus at {prom_proc.url}")
+        Console().print(f"Reports in [bold]{out}/[/]; Prometheus at {prom_proc.url} with "
+                        f"{len(rule_files)} rule files (SLO recordings and alerts)")
         if keep_running:
             Console().print("Prometheus keeps running; press Ctrl-C to stop.")
             try:

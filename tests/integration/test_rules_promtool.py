@@ -25,6 +25,8 @@ services:
         objective: 99.9
         window: 30d
         sli: {probe: 'probe_success{service="shop"}'}
+    capacity:
+      - {name: disk, query: 'node_filesystem_avail_bytes', limit: 0, direction: down, lead_time: 14d}
   - name: api
     slos:
       - name: availability
@@ -136,4 +138,18 @@ def test_recorded_values_equal_hand_computed_ratios(rules, tmp_path):
                                                  if "ratio_rate" in e else "") + "}", "value": 1}]}
         for e, t, lab, v in exprs]}]
     done = _run(rules, tests, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_capacity_alert_fires_when_the_forecast_exhaustion_is_within_the_lead_time(rules, tmp_path):
+    day = 86400
+    # promtool's clock starts at 0: exhaustion forecast 20 days out, then 10 days out from 31m on
+    series = [{"series": 'sms_capacity_exhaustion_timestamp_seconds{service="shop", resource="disk"}',
+               "values": f"{20 * day}x30 {10 * day}x30"}]
+    firing = ('{__name__="ALERTS", alertname="CapacityExhaustionWithinLeadTime", alertstate="firing", '
+              'resource="disk", service="shop", severity="ticket"}')
+    checks = [{"expr": 'ALERTS{alertname="CapacityExhaustionWithinLeadTime"}', "eval_time": "20m", "exp_samples": []},
+              {"expr": 'ALERTS{alertname="CapacityExhaustionWithinLeadTime"}', "eval_time": "40m",
+               "exp_samples": [{"labels": firing, "value": 1}]}]
+    done = _run(rules, [{"interval": "1m", "input_series": series, "promql_expr_test": checks}], tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
