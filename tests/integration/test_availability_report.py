@@ -59,6 +59,15 @@ def test_web_report_matches_ground_truth(history_prometheus, catalogue_file):
     _check_against_truth(report, truth, 99.9)
     assert report["met"] is False            # 93 min down against a 44.6 min budget
     assert report["mttr_seconds"] == pytest.approx(93 * 60 / 5, abs=STEP)
+    assert report["mtbf_seconds"] == pytest.approx(truth["up_seconds"] / 5, abs=STEP)
+    ratio = truth["downtime_seconds"] / (truth["up_seconds"] + truth["downtime_seconds"])
+    assert report["burn_rate_period"] == pytest.approx(ratio / 0.001, rel=1e-3)
+    days = {d["day"]: d for d in report["daily"]}
+    assert len(days) == 31
+    assert days["2026-10-10"]["availability_percent"] == pytest.approx(100 * (1440 - 45) / 1440, abs=1e-6)
+    assert days["2026-10-15"]["data_coverage_percent"] == pytest.approx(100 * (1440 - 120) / 1440, abs=1e-6)
+    assert days["2026-10-04"]["availability_percent"] == pytest.approx(100 * (1320 - 30) / 1320, abs=1e-6)
+    assert days["2026-10-02"]["availability_percent"] == 100.0
     assert any("data covers only" in w for w in report["warnings"])
 
 
