@@ -107,6 +107,24 @@ def rules_check(rule_dir: Path = typer.Argument(Path("rules"), help="Directory o
     typer.echo(f"{rule_dir}: all rule files are valid")
 
 
+@app.command("probe")
+def probe(
+    config: Path = typer.Option(Path("probes"), "--config", help="A probe file or a directory of them."),
+    once: bool = typer.Option(False, "--once", help="Probe every target once, print the results and exit."),
+    fmt: str = typer.Option("json", "--format", "-f", help="json or text (with --once)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address of /metrics (without --once)."),
+    port: int = typer.Option(9116, "--port", help="Port of /metrics (without --once)."),
+    concurrency: int = typer.Option(256, "--concurrency", help="Probes in flight at once."),
+):
+    """Run synthetic probes (http, tcp, dns, TLS expiry): once, or continuously with /metrics."""
+    from sms_metrics.commands.probe import run_probe_forever, run_probe_once
+
+    if once:
+        typer.echo(run_probe_once(config, fmt, concurrency), nl=False)
+    else:
+        run_probe_forever(config, host, port, concurrency)
+
+
 @app.command("up")
 def up(
     ctx: typer.Context,

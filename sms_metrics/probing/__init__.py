@@ -1,0 +1,1 @@
+"""Synthetic probes (http, tcp, dns, tls expiry) with blackbox_exporter-compatible metrics."""

@@ -1,0 +1,54 @@
+"""Name resolution with an IPv4/IPv6 preference, TLS contexts and certificate expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import time
+
+from cryptography import x509
+
+
+async def resolve(host: str, preferred: str = "ip4", fallback: bool = True) -> tuple[str, float]:
+    """(address, seconds taken) for ``host``, preferring IPv4 (``ip4``) or IPv6 (``ip6``)."""
+    start = time.perf_counter()
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host.strip("[]"))
+        return host.strip("[]"), 0.0
+    except OSError:
+        pass
+    loop = asyncio.get_running_loop()
+    families = [socket.AF_INET, socket.AF_INET6] if preferred == "ip4" else [socket.AF_INET6, socket.AF_INET]
+    if not fallback:
+        families = families[:1]
+    last: Exception | None = None
+    for fam in families:
+        try:
+            infos = await loop.getaddrinfo(host, None, family=fam, type=socket.SOCK_STREAM)
+            if infos:
+                return infos[0][4][0], time.perf_counter() - start
+        except socket.gaierror as exc:
+            last = exc
+    raise OSError(f"cannot resolve {host}: {last.strerror if last else 'no address'}")
+
+
+def tls_context(verify: bool, ca_file: str | None = None, cert_file: str | None = None,
+                key_file: str | None = None) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=ca_file)
+    if not verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if cert_file:
+        ctx.load_cert_chain(cert_file, key_file)
+    return ctx
+
+
+def cert_expiry(ssl_object) -> float | None:
+    """notAfter of the peer's certificate as Unix seconds (works without verification too)."""
+    if ssl_object is None:
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    if not der:
+        return None
+    return x509.load_der_x509_certificate(der).not_valid_after_utc.timestamp()
