@@ -125,6 +125,27 @@ def probe(
         run_probe_forever(config, host, port, concurrency)
 
 
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
+    probes: Optional[Path] = typer.Option(None, "--probes", help="A directory (or file) of probe files."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8080, "--port"),
+):
+    """Run the service: /metrics, /healthz, /probe and the probe scheduler (API docs on /docs)."""
+    import uvicorn
+
+    from sms_metrics.app import create_app
+    from sms_metrics.catalogue import load_catalogue
+    from sms_metrics.commands.probe import probe_paths
+
+    if catalogue:
+        load_catalogue(catalogue)
+    app_ = create_app(ctx.obj, probe_paths=probe_paths(probes) if probes else [])
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+
 @app.command("up")
 def up(
     ctx: typer.Context,

@@ -24,5 +24,8 @@ class Settings(BaseSettings):
     prometheus_concurrency: int = Field(4, ge=1, description="Parallel queries when reporting many services.")
     webhook_token: str | None = Field(None, description="Bearer token Alertmanager sends.")
     admin_token: str | None = Field(None, description="Bearer token with the admin role.")
+    probe_allowlist: list[str] = Field(default_factory=list, description="Regular expressions of extra targets "
+                                       "that /probe may probe (besides those in the probe files).")
+    probe_concurrency: int = Field(512, ge=1, description="Probes in flight at once.")
     log_level: str = Field("INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
     work_dir: Path = Field(Path(".sms-metrics"), description="Where `up` keeps the local stack's data.")
