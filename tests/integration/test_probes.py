@@ -28,8 +28,18 @@ def servers(tmp_path_factory):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     http, https = srv.serve_http(), srv.serve_http(ctx)
+    client_dir = tmp / "client"
+    client_dir.mkdir()
+    client_cert, client_key, _ = srv.self_signed(client_dir, days=30)
+    mctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    mctx.load_cert_chain(cert, key)
+    mctx.verify_mode = ssl.CERT_REQUIRED
+    mctx.load_verify_locations(client_cert)
+    mtls = srv.serve_http(mctx)
     silent = srv.Silent()
     return {"http": f"http://127.0.0.1:{http.server_port}", "https": f"https://localhost:{https.server_port}",
+            "mtls": f"https://localhost:{mtls.server_port}", "client_cert": client_cert, "client_key": client_key,
+            "tls_port": https.server_port,
             "cert": cert, "expires": expires.timestamp(), "silent": silent.port,
             "ssh": srv.serve_banner(b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n"), "smtp": srv.serve_banner(b"220 mail\r\n"),
             "dns": srv.serve_dns({"svc.shop.test.": "192.0.2.10"}), "refused": free_port()}
@@ -49,6 +59,10 @@ def _probe_file(tmp_path: Path, s: dict) -> Path:
                "https_own_ca": {"prober": "http", "timeout": "3s",
                                 "http": {"tls_config": {"ca_file": str(s["cert"])}}},
                "quick": {"prober": "http", "timeout": "1s"},
+               "mtls": {"prober": "http", "timeout": "3s",
+                        "http": {"tls_config": {"ca_file": str(s["cert"]), "cert_file": str(s["client_cert"]),
+                                                "key_file": str(s["client_key"])}}},
+               "tcp_tls": {"prober": "tcp", "timeout": "2s", "tcp": {"tls": True, "tls_verify": False}},
                "ssh": {"prober": "tcp", "timeout": "2s", "tcp": {"query_response": [{"expect": "^SSH-2.0-"}]}},
                "dns_a": {"prober": "dns", "timeout": "2s",
                          "dns": {"query_name": "svc.shop.test", "query_type": "A",
@@ -67,6 +81,8 @@ def _probe_file(tmp_path: Path, s: dict) -> Path:
                    ("tls-insecure", "https_insecure", f"{s['https']}/ok"),
                    ("tls-verified", "https_verified", f"{s['https']}/ok"),
                    ("tls-own-ca", "https_own_ca", f"{s['https']}/ok"),
+                   ("mtls", "mtls", f"{s['mtls']}/ok"), ("mtls-no-cert", "https_own_ca", f"{s['mtls']}/ok"),
+                   ("tcp-tls", "tcp_tls", f"localhost:{s['tls_port']}"),
                    ("ssh", "ssh", f"127.0.0.1:{s['ssh']}"), ("not-ssh", "ssh", f"127.0.0.1:{s['smtp']}"),
                    ("dns", "dns_a", f"127.0.0.1:{s['dns']}"), ("dns-nx", "dns_missing", f"127.0.0.1:{s['dns']}"),
                ]]}
@@ -125,6 +141,18 @@ def test_self_signed_certificate_expiring_in_three_days(results, servers):
     assert r["tls-insecure"].ssl_earliest_cert_expiry == pytest.approx(servers["expires"], abs=1)
     assert not r["tls-verified"].success and "certificate" in r["tls-verified"].error.lower()
     assert r["tls-own-ca"].success                # trusting the certificate through ca_file
+
+
+def test_client_certificates(results):
+    r, _, _ = results
+    assert r["mtls"].success and r["mtls"].status_code == 200
+    assert not r["mtls-no-cert"].success
+
+
+def test_tcp_over_tls_reports_the_certificate(results, servers):
+    r, _, _ = results
+    assert r["tcp-tls"].success
+    assert r["tcp-tls"].ssl_earliest_cert_expiry == pytest.approx(servers["expires"], abs=1)
 
 
 def test_tcp_banner_check(results):
