@@ -204,3 +204,34 @@ targets:
     assert "modules.web.timeout: invalid duration '5 seconds'" in done.stderr
     assert "modules.dns_x: a dns module needs dns.query_name" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_ip_protocol_preference_and_ipv6_targets():
+    from http.server import ThreadingHTTPServer
+    import socket
+    import threading
+
+    from sms_metrics.probing.config import Module, Target
+    from sms_metrics.probing.net import resolve
+    from sms_metrics.probing.runner import run_probe
+
+    class V6Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    server = V6Server(("::1", 0), srv.Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = Target(name="v6", service="shop", module="m", target=f"http://[::1]:{server.server_port}/ok")
+    result = asyncio.run(run_probe(target, Module(prober="http", timeout="2s")))
+    assert result.success and result.status_code == 200
+    try:
+        v6 = [i[4][0] for i in socket.getaddrinfo("localhost", None, socket.AF_INET6)]
+    except socket.gaierror:
+        v6 = []
+    assert asyncio.run(resolve("localhost", "ip4"))[0] == "127.0.0.1"
+    if v6:
+        assert asyncio.run(resolve("localhost", "ip6"))[0] == v6[0]
+    else:      # no IPv6 name for localhost (as on this machine): ip6 falls back unless told not to
+        assert asyncio.run(resolve("localhost", "ip6"))[0] == "127.0.0.1"
+        with pytest.raises(OSError, match="cannot resolve localhost"):
+            asyncio.run(resolve("localhost", "ip6", fallback=False))
+    server.shutdown()
