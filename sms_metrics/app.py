@@ -1,5 +1,5 @@
-"""The FastAPI application of ``sms-metrics serve``: /healthz, /metrics, /probe, and the
-probe scheduler in the background (the register's API and webhook join it later)."""
+"""The FastAPI application of ``sms-metrics serve``: /healthz, /metrics, /probe, the Alertmanager
+webhook and the incident API on the register, and the probe scheduler in the background."""
 
 from __future__ import annotations
 
@@ -8,10 +8,22 @@ import contextlib
 import logging
 from pathlib import Path
 
-from fastapi import FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from dataclasses import dataclass
 
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from sqlalchemy.orm import Session, sessionmaker
+
+from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.config import Settings
+from sms_metrics.errors import InputError
+from sms_metrics.register.db import DatabaseBusy, make_engine, session_factory
+from sms_metrics.register.incidents.service import IncidentNotFound
+from sms_metrics.register.incidents.views import incidents_router
+from sms_metrics.register.lifecycle import IllegalTransition
+from sms_metrics.register.migrations import upgrade
+from sms_metrics.register.webhook.views import webhook_router
 from sms_metrics.probing.config import load_probe_files
 from sms_metrics.probing.endpoint import ProbeGate, probe_router
 from sms_metrics.probing.scheduler import Scheduler
@@ -19,8 +31,36 @@ from sms_metrics.probing.scheduler import Scheduler
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, probe_paths: list[Path] = ()) -> FastAPI:
+class ServiceMetrics:
+    def __init__(self, registry: CollectorRegistry):
+        self.deliveries = Counter("sms_webhook_deliveries_total", "Alertmanager webhook deliveries by result",
+                                  ["result"], registry=registry)
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    catalogue: Catalogue | None
+    metrics: ServiceMetrics
+
+
+def _error_handlers(app: FastAPI) -> None:
+    """HTTP mapping of domain errors, in one place (house rule 7)."""
+    statuses = [(IncidentNotFound, 404), (IllegalTransition, 409), (InputError, 422), (DatabaseBusy, 503)]
+
+    for exc_type, status in statuses:
+        def handler(request: Request, exc: Exception, status: int = status) -> JSONResponse:
+            return JSONResponse({"detail": str(exc)}, status_code=status,
+                                headers={"Retry-After": "1"} if status == 503 else None)
+        app.add_exception_handler(exc_type, handler)
+
+
+def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: Catalogue | None = None) -> FastAPI:
     registry = CollectorRegistry()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    state = AppState(settings, session_factory(engine), catalogue, ServiceMetrics(registry))
     modules, targets = load_probe_files(list(probe_paths)) if probe_paths else ({}, [])
     scheduler = Scheduler(targets, modules, registry=registry, concurrency=settings.probe_concurrency)
 
@@ -40,6 +80,8 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = ()) -> FastAPI:
                   description="ISO/IEC 20000-1 service management on measurements")
     app.state.registry = registry
     app.state.scheduler = scheduler
+    app.state.sms = state
+    _error_handlers(app)
 
     @app.get("/healthz")
     async def healthz() -> dict:
@@ -50,4 +92,6 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = ()) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(probe_router(ProbeGate(targets, modules, settings.probe_allowlist)))
+    app.include_router(webhook_router(state))
+    app.include_router(incidents_router(state))
     return app

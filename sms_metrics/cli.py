@@ -140,9 +140,8 @@ def serve(
     from sms_metrics.catalogue import load_catalogue
     from sms_metrics.commands.probe import probe_paths
 
-    if catalogue:
-        load_catalogue(catalogue)
-    app_ = create_app(ctx.obj, probe_paths=probe_paths(probes) if probes else [])
+    cat = load_catalogue(catalogue) if catalogue else None
+    app_ = create_app(ctx.obj, probe_paths=probe_paths(probes) if probes else [], catalogue=cat)
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 

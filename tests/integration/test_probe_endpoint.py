@@ -29,7 +29,7 @@ def served(tmp_path_factory):
         "targets": [{"name": "home", "service": "shop", "module": "http_2xx", "target": f"{base}/ok",
                      "interval": "5s"}]}))
     port = free_port()
-    env = {**os.environ, "SMS_PROBE_ALLOWLIST": f'["{base}/fail"]'}
+    env = {**os.environ, "SMS_PROBE_ALLOWLIST": f'["{base}/fail"]', "SMS_DATABASE_URL": f"sqlite:///{tmp}/r.db"}
     proc = subprocess.Popen([sys.executable, "-m", "sms_metrics.cli", "serve", "--probes", str(probes),
                              "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,61 @@
+"""Engine and sessions. SQLite runs in WAL mode with synchronous=FULL and writes in
+``BEGIN IMMEDIATE`` transactions; ``SMS_DATABASE_URL=postgresql+psycopg://...`` selects PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sms_metrics.errors import SmsError
+
+
+class DatabaseBusy(SmsError):
+    """The database is locked or overloaded; the caller may retry (HTTP 503)."""
+
+    exit_code = 6
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None          # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextlib.contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One write transaction: commits on success, rolls back on error, busy -> ``DatabaseBusy``."""
+    session = factory()
+    try:
+        with session.begin():
+            yield session
+    except OperationalError as exc:
+        if "locked" in str(exc).lower() or "busy" in str(exc).lower() or "could not serialize" in str(exc).lower():
+            raise DatabaseBusy(f"the register database is busy: {exc.orig}") from None
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,1 @@
+"""Alertmanager's webhook (v4) into the register."""

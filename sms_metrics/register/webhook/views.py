@@ -1,0 +1,76 @@
+"""POST /api/v1/webhooks/alertmanager: 2xx only after commit; 400/401/413/422 write nothing;
+503 when the database is busy (Alertmanager retries 5xx, never 4xx)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections import Counter as Tally
+from datetime import datetime, timedelta, timezone
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import ValidationError
+
+from sms_metrics.catalogue.yamlsource import format_loc
+from sms_metrics.register.db import transaction
+from sms_metrics.register.incidents.service import ingest_alert
+from sms_metrics.register.webhook.schema import WebhookPayload
+
+log = logging.getLogger(__name__)
+
+
+def bearer_ok(request: Request, expected: str | None) -> bool:
+    if not expected:
+        return False
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"body of {int(declared)} bytes is over the {limit}-byte limit")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, f"body is over the {limit}-byte limit")
+    return bytes(body)
+
+
+def webhook_router(state) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/api/v1/webhooks/alertmanager", summary="Alertmanager webhook (v4)")
+    async def alertmanager(request: Request) -> dict:
+        if not bearer_ok(request, state.settings.webhook_token):
+            state.metrics.deliveries.labels("unauthorized").inc()
+            raise HTTPException(401, "missing or wrong bearer token" if state.settings.webhook_token
+                                else "SMS_WEBHOOK_TOKEN is not set: the webhook refuses every delivery")
+        body = await read_limited(request, state.settings.webhook_max_bytes)
+        try:
+            data = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            state.metrics.deliveries.labels("malformed").inc()
+            raise HTTPException(400, f"malformed JSON: {exc}") from None
+        try:
+            payload = WebhookPayload.model_validate(data)
+        except ValidationError as exc:
+            state.metrics.deliveries.labels("invalid").inc()
+            problems = [f"{format_loc(tuple(e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+                        for e in exc.errors()[:20]]
+            raise HTTPException(422, {"error": "not an Alertmanager v4 webhook payload", "problems": problems}) from None
+        now = datetime.now(timezone.utc)
+        window = timedelta(seconds=state.settings.reopen_window_seconds)
+        with transaction(state.sessions) as session:
+            actions = Tally(ingest_alert(session, alert=a, catalogue=state.catalogue, now=now, reopen_window=window)
+                            for a in payload.alerts)
+        state.metrics.deliveries.labels("ok").inc()
+        if payload.truncatedAlerts:
+            log.warning("delivery %s: %d alerts truncated by Alertmanager; they are left as they are",
+                        payload.groupKey, payload.truncatedAlerts)
+        return {"received": len(payload.alerts), "truncated": payload.truncatedAlerts, "actions": dict(actions)}
+
+    return router

@@ -1,0 +1,160 @@
+"""Alertmanager deliveries into incidents: mapping, idempotency, flaps, order, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.register.conftest import ADMIN, alert, payload, rows, utc
+
+
+def _incidents(client, **params):
+    r = client.get("/api/v1/incidents", params=params, headers=client.admin)
+    assert r.status_code == 200, r.text
+    return r.json(), int(r.headers["X-Total-Count"])
+
+
+def test_a_firing_alert_opens_an_incident_with_priority_and_due_times(client):
+    r = client.hook(payload(alert()))
+    assert r.status_code == 200 and r.json()["actions"] == {"opened": 1}
+    [inc], total = _incidents(client, status="open")
+    assert total == 1
+    assert inc["priority"] == "P1" and inc["impact"] == 1 and inc["urgency"] == 1     # high x page
+    assert inc["service"] == "checkout" and inc["slo"] == "availability" and inc["fingerprint"] == "a1"
+    assert inc["title"] == "checkout burns its budget" and inc["runbook_url"] == "https://runbooks/x"
+    assert utc(inc["opened_at"]) == utc("2026-11-02T10:00:00Z")
+    assert utc(inc["response_due_at"]) == utc("2026-11-02T10:15:00Z")
+    assert utc(inc["resolution_due_at"]) == utc("2026-11-02T14:00:00Z")
+    assert inc["status"] == "new" and inc["occurrence_count"] == 1 and inc["needs_triage"] is False
+
+
+def test_due_times_count_service_hours(client):
+    # desk: low x warning = P3; Friday 17:30 Berlin (CET) + 60 service minutes = Monday 08:30 CET
+    client.hook(payload(alert("d1", service="desk", severity="warning", starts="2026-11-06T16:30:00Z")))
+    [inc], _ = _incidents(client, service="desk")
+    assert inc["priority"] == "P3"
+    assert utc(inc["response_due_at"]) == utc("2026-11-09T07:30:00Z")
+
+
+def test_unknown_services_still_open_incidents_flagged_for_triage(client):
+    client.hook(payload(alert("u1", service="mystery", severity="warning")))
+    [inc], _ = _incidents(client)
+    assert inc["needs_triage"] is True and inc["priority"] == "P3" and inc["impact"] == 2
+    assert inc["response_due_at"] is None
+
+
+def test_sloth_labels_are_understood(client):
+    a = alert("s1")
+    del a["labels"]["service"], a["labels"]["slo"]
+    a["labels"].update(sloth_service="checkout", sloth_slo="latency")
+    client.hook(payload(a))
+    [inc], _ = _incidents(client)
+    assert inc["service"] == "checkout" and inc["slo"] == "latency" and inc["priority"] == "P1"
+
+
+def test_repeat_deliveries_are_idempotent(client, db_path):
+    for _ in range(3):
+        assert client.hook(payload(alert())).status_code == 200
+    [inc], total = _incidents(client)
+    assert total == 1 and inc["occurrence_count"] == 1
+    assert rows(db_path, "select count(*) from incident_occurrences") == [(1,)]
+
+
+def test_resolved_alert_resolves_the_incident(client, db_path):
+    client.hook(payload(alert()))
+    r = client.hook(payload(alert(status="resolved", ends="2026-11-02T10:20:00Z")))
+    assert r.json()["actions"] == {"resolved": 1}
+    [inc], _ = _incidents(client, status="resolved")
+    assert utc(inc["resolved_at"]) == utc("2026-11-02T10:20:00Z") and inc["resolution_reason"] == "alert resolved"
+    history = rows(db_path, "select actor, field, old, new from history where field = 'status' order by id")
+    assert history == [("alertmanager", "status", None, "new"), ("alertmanager", "status", "new", "resolved")]
+
+
+def test_a_flap_inside_the_reopen_window_reopens(client):
+    client.hook(payload(alert()))
+    client.hook(payload(alert(status="resolved", ends="2026-11-02T10:20:00Z")))
+    r = client.hook(payload(alert(starts="2026-11-02T10:50:00Z")))
+    assert r.json()["actions"] == {"reopened": 1}
+    [inc], total = _incidents(client)
+    assert total == 1 and inc["status"] == "new" and inc["occurrence_count"] == 2 and inc["resolved_at"] is None
+
+
+def test_a_flap_after_the_window_opens_a_new_linked_incident(client):
+    client.hook(payload(alert()))
+    client.hook(payload(alert(status="resolved", ends="2026-11-02T10:20:00Z")))
+    r = client.hook(payload(alert(starts="2026-11-02T12:00:00Z")))
+    assert r.json()["actions"] == {"opened": 1}
+    incs, total = _incidents(client)
+    assert total == 2
+    new, old = incs                                 # newest first
+    assert new["linked_incident_id"] == old["id"] and old["status"] == "resolved"
+
+
+def test_a_late_firing_after_resolved_does_not_reopen(client):
+    client.hook(payload(alert()))
+    client.hook(payload(alert(status="resolved", ends="2026-11-02T10:20:00Z")))
+    r = client.hook(payload(alert()))               # the same occurrence, delivered late
+    assert r.json()["actions"] == {"duplicate": 1}
+    [inc], _ = _incidents(client)
+    assert inc["status"] == "resolved"
+
+
+def test_out_of_order_resolved_before_firing(client):
+    client.hook(payload(alert(status="resolved", ends="2026-11-02T10:05:00Z")))
+    client.hook(payload(alert()))
+    [inc], total = _incidents(client)
+    assert total == 1 and inc["status"] == "resolved"
+
+
+def test_truncated_payloads_do_not_resolve_missing_alerts(client):
+    client.hook(payload(alert("t1"), alert("t2")))
+    r = client.hook(payload(alert("t1"), truncated=1))       # t2 left out by Alertmanager
+    assert r.json()["truncated"] == 1
+    _, open_total = _incidents(client, status="open")
+    assert open_total == 2
+
+
+def test_sql_metacharacters_are_stored_verbatim(client):
+    nasty = "x'); DROP TABLE incidents; --"
+    client.hook(payload(alert("q1", service="checkout", team=nasty)))
+    [inc], _ = _incidents(client)
+    assert inc["service"] == "checkout"
+    r = client.get("/api/v1/incidents", params={"service": nasty}, headers=client.admin)
+    assert r.status_code == 200 and r.json() == []
+
+
+@pytest.mark.parametrize("body, headers, status, needle", [
+    (b"{not json", {}, 400, "malformed JSON"),
+    (None, {}, 422, "version"),
+    ("missing-fingerprint", {}, 422, "alerts[0].fingerprint"),
+    ("nul", {}, 422, "NUL byte"),
+    (b"x" * (10 * 1024 * 1024), {}, 413, "limit"),
+    ("ok", {"Authorization": "Bearer wrong"}, 401, "wrong bearer token"),
+    ("ok", {"Authorization": ""}, 401, "bearer token"),
+])
+def test_bad_deliveries_write_nothing_and_say_why(client, db_path, body, headers, status, needle):
+    if body is None:
+        data = payload(alert()) | {"version": "3"}
+    elif body == "missing-fingerprint":
+        data = payload(alert())
+        del data["alerts"][0]["fingerprint"]
+    elif body == "nul":
+        data = payload(alert(team="a\x00b"))
+    elif body == "ok":
+        data = payload(alert())
+    else:
+        data = None
+    hdrs = {"Authorization": "Bearer hook-secret", "Content-Type": "application/json", **headers}
+    import json as _json
+    raw = body if isinstance(body, bytes) else _json.dumps(data).encode()
+    r = client.post("/api/v1/webhooks/alertmanager", content=raw, headers=hdrs)
+    assert r.status_code == status, r.text
+    assert needle in r.text
+    assert rows(db_path, "select count(*) from incidents") == [(0,)]
+    assert rows(db_path, "select count(*) from history") == [(0,)]
+
+
+def test_the_api_needs_the_admin_token(client):
+    assert client.get("/api/v1/incidents").status_code == 401
+    assert client.get("/api/v1/incidents", headers={"Authorization": "Bearer hook-secret"}).status_code == 401
+    assert client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {ADMIN}"}).status_code == 200
+    assert client.get("/healthz").status_code == 200 and client.get("/metrics").status_code == 200
