@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
-import sqlite3
+import itertools
 from datetime import datetime, timezone
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from sms_metrics.app import create_app
 from sms_metrics.catalogue import parse_catalogue
@@ -50,28 +51,47 @@ def payload(*alerts, truncated=0):
             "externalURL": "http://alertmanager", "alerts": [copy.deepcopy(a) for a in alerts]}
 
 
-@pytest.fixture()
-def db_path(tmp_path):
-    return tmp_path / "register.db"
+class Database:
+    """The register database of one test, on either backend."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = create_engine(url.replace("postgresql+psycopg", "postgresql+psycopg"))
+
+    def rows(self, sql: str) -> list[tuple]:
+        with self.engine.connect() as con:
+            return [tuple(r) for r in con.execute(text(sql)).fetchall()]
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from sms_metrics.localstack.postgres import LocalPostgres
+    with LocalPostgres() as pg:
+        yield pg
+
+
+_names = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'register.db'}")
+    else:
+        database = Database(request.getfixturevalue("postgres").create_database(f"t{next(_names)}"))
+    yield database
+    database.engine.dispose()
 
 
 @pytest.fixture()
-def client(db_path):
-    settings = Settings(database_url=f"sqlite:///{db_path}", webhook_token=WEBHOOK, admin_token=ADMIN)
+def client(db):
+    settings = Settings(database_url=db.url, webhook_token=WEBHOOK, admin_token=ADMIN)
     app = create_app(settings, catalogue=parse_catalogue(CATALOGUE))
     with TestClient(app) as c:
         c.hook = lambda body, **kw: c.post("/api/v1/webhooks/alertmanager", json=body,
                                            headers={"Authorization": f"Bearer {WEBHOOK}"}, **kw)
         c.admin = {"Authorization": f"Bearer {ADMIN}"}
         yield c
-
-
-def rows(db_path, sql):
-    con = sqlite3.connect(db_path)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def utc(s: str) -> datetime:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from sms_metrics.register.lifecycle import IllegalTransition, check
-from tests.register.conftest import alert, payload, rows
+from tests.register.conftest import alert, payload
 
 
 def _move(client, incident_id, **body):
     return client.post(f"/api/v1/incidents/{incident_id}/transitions", json=body, headers=client.admin)
 
 
-def test_acknowledge_assign_pend_resolve_close_with_history(client, db_path):
+def test_acknowledge_assign_pend_resolve_close_with_history(client, db):
     client.hook(payload(alert()))
     iid = client.get("/api/v1/incidents", headers=client.admin).json()[0]["id"]
     r = _move(client, iid, to="acknowledged")
@@ -22,20 +22,20 @@ def test_acknowledge_assign_pend_resolve_close_with_history(client, db_path):
     assert _move(client, iid, to="resolved", reason="restarted the pod").json()["resolution_reason"] == \
         "restarted the pod"
     assert _move(client, iid, to="closed").json()["status"] == "closed"
-    changes = rows(db_path, "select actor, old, new from history where field = 'status' order by id")
+    changes = db.rows("select actor, old, new from history where field = 'status' order by id")
     assert [c[1:] for c in changes] == [(None, "new"), ("new", "acknowledged"), ("acknowledged", "assigned"),
                                         ("assigned", "pending"), ("pending", "resolved"), ("resolved", "closed")]
     assert {c[0] for c in changes[1:]} == {"admin"}
 
 
-def test_an_illegal_move_is_refused_with_the_allowed_ones(client, db_path):
+def test_an_illegal_move_is_refused_with_the_allowed_ones(client, db):
     client.hook(payload(alert()))
     iid = client.get("/api/v1/incidents", headers=client.admin).json()[0]["id"]
     _move(client, iid, to="resolved")
     r = _move(client, iid, to="pending")
     assert r.status_code == 409
     assert r.json()["detail"] == "an incident cannot go from resolved to pending; allowed from resolved: closed, new"
-    assert rows(db_path, "select status from incidents") == [("resolved",)]
+    assert db.rows("select status from incidents") == [("resolved",)]
 
 
 def test_unknown_incidents_and_states():
@@ -49,12 +49,13 @@ def test_unknown_incident_is_404(client):
     assert _move(client, 999, to="acknowledged").status_code == 404
 
 
-def test_the_database_allows_one_open_incident_per_fingerprint(db_path, client):
-    import sqlite3
+def test_the_database_allows_one_open_incident_per_fingerprint(db, client):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
     client.hook(payload(alert()))
-    con = sqlite3.connect(db_path)
-    with pytest.raises(sqlite3.IntegrityError):
-        con.execute("insert into incidents (status, priority, impact, urgency, service, fingerprint, title, labels, "
-                    "needs_triage, opened_at, occurrence_count, updated_at) values ('new','P1',1,1,'checkout','a1',"
-                    "'dup','{}',0,'2026-11-02 10:00:00','1','2026-11-02 10:00:00')")
-    con.close()
+    with pytest.raises(IntegrityError):
+        with db.engine.begin() as con:
+            con.execute(text("insert into incidents (status, priority, impact, urgency, service, fingerprint, title, "
+                             "labels, needs_triage, opened_at, occurrence_count, updated_at) values ('new', 'P1', 1, "
+                             "1, 'checkout', 'a1', 'dup', '{}', false, '2026-11-02 10:00:00+00', 1, "
+                             "'2026-11-02 10:00:00+00')"))

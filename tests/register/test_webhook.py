@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.register.conftest import ADMIN, alert, payload, rows, utc
+from tests.register.conftest import ADMIN, alert, payload, utc
 
 
 def _incidents(client, **params):
@@ -51,21 +51,21 @@ def test_sloth_labels_are_understood(client):
     assert inc["service"] == "checkout" and inc["slo"] == "latency" and inc["priority"] == "P1"
 
 
-def test_repeat_deliveries_are_idempotent(client, db_path):
+def test_repeat_deliveries_are_idempotent(client, db):
     for _ in range(3):
         assert client.hook(payload(alert())).status_code == 200
     [inc], total = _incidents(client)
     assert total == 1 and inc["occurrence_count"] == 1
-    assert rows(db_path, "select count(*) from incident_occurrences") == [(1,)]
+    assert db.rows("select count(*) from incident_occurrences") == [(1,)]
 
 
-def test_resolved_alert_resolves_the_incident(client, db_path):
+def test_resolved_alert_resolves_the_incident(client, db):
     client.hook(payload(alert()))
     r = client.hook(payload(alert(status="resolved", ends="2026-11-02T10:20:00Z")))
     assert r.json()["actions"] == {"resolved": 1}
     [inc], _ = _incidents(client, status="resolved")
     assert utc(inc["resolved_at"]) == utc("2026-11-02T10:20:00Z") and inc["resolution_reason"] == "alert resolved"
-    history = rows(db_path, "select actor, field, old, new from history where field = 'status' order by id")
+    history = db.rows("select actor, field, old, new from history where field = 'status' order by id")
     assert history == [("alertmanager", "status", None, "new"), ("alertmanager", "status", "new", "resolved")]
 
 
@@ -131,7 +131,7 @@ def test_sql_metacharacters_are_stored_verbatim(client):
     ("ok", {"Authorization": "Bearer wrong"}, 401, "wrong bearer token"),
     ("ok", {"Authorization": ""}, 401, "bearer token"),
 ])
-def test_bad_deliveries_write_nothing_and_say_why(client, db_path, body, headers, status, needle):
+def test_bad_deliveries_write_nothing_and_say_why(client, db, body, headers, status, needle):
     if body is None:
         data = payload(alert()) | {"version": "3"}
     elif body == "missing-fingerprint":
@@ -149,8 +149,8 @@ def test_bad_deliveries_write_nothing_and_say_why(client, db_path, body, headers
     r = client.post("/api/v1/webhooks/alertmanager", content=raw, headers=hdrs)
     assert r.status_code == status, r.text
     assert needle in r.text
-    assert rows(db_path, "select count(*) from incidents") == [(0,)]
-    assert rows(db_path, "select count(*) from history") == [(0,)]
+    assert db.rows("select count(*) from incidents") == [(0,)]
+    assert db.rows("select count(*) from history") == [(0,)]
 
 
 def test_the_api_needs_the_admin_token(client):
