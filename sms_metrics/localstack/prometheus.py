@@ -58,7 +58,7 @@ class LocalPrometheus:
 
     def __init__(self, data_dir: Path, *, port: int | None = None, retention: str = "3650d",
                  rule_files: list[str] = (), scrape_configs: list[dict] = (), scrape_interval: str = "15s",
-                 extra_args: list[str] = ()):
+                 extra_args: list[str] = (), alertmanagers: list[str] = ()):
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -67,11 +67,14 @@ class LocalPrometheus:
         self.scrape_configs = list(scrape_configs)
         self.scrape_interval = scrape_interval
         self.extra_args = list(extra_args)
+        self.alertmanagers = list(alertmanagers)
         self.proc: subprocess.Popen | None = None
 
     def write_config(self) -> Path:
         cfg = {"global": {"scrape_interval": self.scrape_interval, "evaluation_interval": self.scrape_interval},
                "rule_files": self.rule_files, "scrape_configs": self.scrape_configs}
+        if self.alertmanagers:
+            cfg["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": self.alertmanagers}]}]}
         path = self.data_dir / "prometheus.yml"
         path.write_text(yaml.safe_dump(cfg, sort_keys=False))
         return path
