@@ -18,7 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.config import Settings
 from sms_metrics.errors import InputError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from sms_metrics.register.db import DatabaseBusy, make_engine, session_factory
+from sms_metrics.register.incidents.metrics import IncidentCollector
 from sms_metrics.register.incidents.service import IncidentNotFound
 from sms_metrics.register.incidents.views import incidents_router
 from sms_metrics.register.lifecycle import IllegalTransition
@@ -35,6 +39,12 @@ class ServiceMetrics:
     def __init__(self, registry: CollectorRegistry):
         self.deliveries = Counter("sms_webhook_deliveries_total", "Alertmanager webhook deliveries by result",
                                   ["result"], registry=registry)
+        self.sla_events = Counter("sms_sla_clock_events_total", "SLA clock warnings (75%) and breaches (100%)",
+                                  ["clock", "event"], registry=registry)
+        self.notify_failures = Counter("sms_notification_failures_total", "Outgoing notifications that failed",
+                                       registry=registry)
+        self.job_failures = Counter("sms_job_failures_total", "Scheduled job runs that failed", ["job"],
+                                    registry=registry)
 
 
 @dataclass
@@ -64,13 +74,20 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
     modules, targets = load_probe_files(list(probe_paths)) if probe_paths else ({}, [])
     scheduler = Scheduler(targets, modules, registry=registry, concurrency=settings.probe_concurrency)
 
+    registry.register(IncidentCollector(state.sessions))
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         task = asyncio.create_task(scheduler.run()) if targets else None
+        jobs = AsyncIOScheduler()
+        jobs.add_job(guarded("sla-clocks", run_sla_clocks, state), "interval",
+                     seconds=settings.sla_check_seconds, max_instances=1, coalesce=True)
+        jobs.start()
         log.info("serving with %d probe targets", len(targets))
         try:
             yield
         finally:
+            jobs.shutdown(wait=False)
             if task:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

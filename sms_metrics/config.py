@@ -30,5 +30,7 @@ class Settings(BaseSettings):
     webhook_max_bytes: int = Field(5 * 1024 * 1024, ge=1024, description="Largest webhook body accepted.")
     reopen_window_seconds: float = Field(3600, ge=0, description="A resolved incident whose alert fires again "
                                          "within this window reopens; later, a new linked incident opens.")
+    sla_check_seconds: float = Field(30, gt=0, description="How often the SLA clock job runs.")
+    notify_url: str | None = Field(None, description="Outgoing webhook for SLA warnings and escalations.")
     log_level: str = Field("INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
     work_dir: Path = Field(Path(".sms-metrics"), description="Where `up` keeps the local stack's data.")

@@ -47,6 +47,27 @@ class Incident(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     linked_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    response_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolution_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolution_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id"), nullable=True)
+
+
+class Problem(Base):
+    """A problem (8.2): proposed when incidents repeat, accepted or rejected by people."""
+
+    __tablename__ = "problems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    service: Mapped[str] = mapped_column(String(200), index=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Occurrence(Base):
@@ -90,6 +111,9 @@ class IncidentRead(BaseModel):
     response_due_at: datetime | None
     resolution_due_at: datetime | None
     linked_incident_id: int | None
+    response_breached_at: datetime | None = None
+    resolution_breached_at: datetime | None = None
+    problem_id: int | None = None
 
 
 class TransitionRequest(BaseModel):

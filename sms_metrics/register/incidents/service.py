@@ -13,18 +13,19 @@ from sqlalchemy.orm import Session
 
 from sms_metrics.catalogue.model import Catalogue, Service
 from sms_metrics.core.calendar import parse_service_hours
-from sms_metrics.core.clocks import add_service_time
+from sms_metrics.core.clocks import add_service_time, service_time_between
 from sms_metrics.core.priority import impact_of, priority, urgency_of
 from sms_metrics.errors import InputError
 from sms_metrics.register import lifecycle
 from sms_metrics.register.base import record_changes
 from sms_metrics.register.incidents.models import Incident, Occurrence
+from sms_metrics.register.incidents.problems import propose_problem
 from sms_metrics.register.webhook.schema import WebhookAlert
 
 KIND = "incident"
 OPEN = lifecycle.OPEN_STATES[KIND]
 WATCHED = ("status", "priority", "assignee", "resolved_at", "acknowledged_at", "occurrence_count",
-           "linked_incident_id", "resolution_reason")
+           "linked_incident_id", "resolution_reason", "resolution_due_at", "problem_id")
 
 
 class IncidentNotFound(InputError):
@@ -118,6 +119,7 @@ def ingest_alert(session: Session, *, alert: WebhookAlert, catalogue: Catalogue 
     inc = _open_from_alert(session, alert, catalogue, now, last.id if last is not None else None)
     session.add(Occurrence(incident_id=inc.id, fingerprint=alert.fingerprint, starts_at=alert.startsAt,
                            resolved=False))
+    propose_problem(session, incident=inc, now=now)
     return "opened"
 
 
@@ -146,14 +148,34 @@ def _resolve(session: Session, alert: WebhookAlert, occ: Occurrence | None, cata
     return "resolved"
 
 
+def _leave_pending(inc: Incident, catalogue: Catalogue | None, now: datetime) -> None:
+    """The resolution clock was paused: move its due time out by the paused service time."""
+    service = _service_of(catalogue, inc.service)
+    if inc.pending_since is None or inc.resolution_due_at is None:
+        inc.pending_since = None
+        return
+    if service is not None and service.sla is not None:
+        hours = parse_service_hours(service.sla.service_hours)
+        paused = service_time_between(inc.pending_since, now, hours, service.sla.timezone)
+        inc.resolution_due_at = add_service_time(inc.resolution_due_at, paused, hours, service.sla.timezone)
+    else:
+        inc.resolution_due_at += now - inc.pending_since
+    inc.pending_since = None
+
+
 def transition(session: Session, *, incident_id: int, to: str, actor: str, now: datetime,
-               reason: str | None = None, assignee: str | None = None) -> Incident:
+               reason: str | None = None, assignee: str | None = None,
+               catalogue: Catalogue | None = None) -> Incident:
     """Move an incident as a person asks; illegal moves are refused with the allowed ones."""
     inc = session.get(Incident, incident_id)
     if inc is None:
         raise IncidentNotFound(f"incident {incident_id} does not exist")
     lifecycle.check(KIND, inc.status, to)
     before = _snapshot(inc)
+    if inc.status == "pending":
+        _leave_pending(inc, catalogue, now)
+    if to == "pending":
+        inc.pending_since = now
     inc.status = to
     if to == "acknowledged" and inc.acknowledged_at is None:
         inc.acknowledged_at = now

@@ -32,7 +32,8 @@ def incidents_router(state) -> APIRouter:
     def move(incident_id: int, body: TransitionRequest, actor: str = Depends(admin)):
         with transaction(state.sessions) as session:
             inc = transition(session, incident_id=incident_id, to=body.to, actor=actor,
-                             now=datetime.now(timezone.utc), reason=body.reason, assignee=body.assignee)
+                             now=datetime.now(timezone.utc), reason=body.reason, assignee=body.assignee,
+                             catalogue=state.catalogue)
             return IncidentRead.model_validate(inc)
 
     return router

@@ -1,0 +1,47 @@
+"""Propose a problem (8.2) when incidents repeat: three or more with the same fingerprint or the
+same service within seven days. The problem links them; later ones join it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sms_metrics.register.base import record_changes
+from sms_metrics.register.incidents.models import Incident, Problem
+
+WINDOW = timedelta(days=7)
+THRESHOLD = 3
+ACTIVE = ("proposed", "accepted")
+
+
+def propose_problem(session: Session, *, incident: Incident, now: datetime) -> Problem | None:
+    """The problem ``incident`` belongs to, proposing one when the repeat threshold is reached."""
+    since = incident.opened_at - WINDOW
+    for field, value in (("fingerprint", incident.fingerprint), ("service", incident.service)):
+        if value is None:
+            continue
+        column = getattr(Incident, field)
+        recent = session.scalars(select(Incident).where(column == value, Incident.opened_at >= since)
+                                 .order_by(Incident.id)).all()
+        if len(recent) < THRESHOLD:
+            continue
+        problem = session.scalar(select(Problem).where(getattr(Problem, field) == value,
+                                                       Problem.status.in_(ACTIVE)))
+        if problem is None:
+            ids = ", ".join(f"#{i.id}" for i in recent)
+            problem = Problem(status="proposed", service=incident.service,
+                              fingerprint=incident.fingerprint if field == "fingerprint" else None,
+                              title=f"Repeated incidents on {incident.service}: {incident.title}"[:500],
+                              reason=f"{len(recent)} incidents with the same {field} ({value}) within 7 days: {ids}",
+                              created_at=now, updated_at=now)
+            session.add(problem)
+            session.flush()
+            record_changes(session, kind="problem", record_id=problem.id, actor="sms-metrics", at=now,
+                           changes={"status": (None, "proposed")})
+        for inc in recent:
+            if inc.problem_id is None:
+                inc.problem_id = problem.id
+        return problem
+    return None

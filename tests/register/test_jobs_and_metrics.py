@@ -1,0 +1,52 @@
+"""The SLA clock job escalates, notifies and counts; /metrics shows the register's figures."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from sms_metrics.jobs.sla import guarded, run_sla_clocks
+from tests.register.conftest import alert, payload
+
+
+class Inbox(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):
+        Inbox.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+def test_clock_job_escalates_notifies_and_counts(client):
+    inbox = ThreadingHTTPServer(("127.0.0.1", 0), Inbox)
+    threading.Thread(target=inbox.serve_forever, daemon=True).start()
+    state = client.app.state.sms
+    state.settings = state.settings.model_copy(update={"notify_url": f"http://127.0.0.1:{inbox.server_port}/"})
+    two_hours_ago = (datetime.now(timezone.utc) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    client.hook(payload(alert("late", starts=two_hours_ago)))
+    Inbox.received = []
+    assert run_sla_clocks(state) == 2                    # response warning and breach in one pass
+    assert [(m["clock"], m["event"]) for m in Inbox.received] == [("response", "warning"), ("response", "breach")]
+    [inc] = client.get("/api/v1/incidents", headers=client.admin).json()
+    assert inc["status"] == "escalated" and inc["response_breached_at"] is not None
+    text = client.get("/metrics").text
+    assert 'sms_sla_clock_events_total{clock="response",event="breach"} 1.0' in text
+    assert 'sms_incidents_open{priority="P1",service="checkout"} 1.0' in text
+    assert 'sms_incident_sla_breaches_total{clock="response"} 1.0' in text
+    assert 'sms_webhook_deliveries_total{result="ok"} 1.0' in text
+    inbox.shutdown()
+
+
+def test_a_failing_job_is_counted_not_raised(client):
+    state = client.app.state.sms
+
+    def boom(_state):
+        raise RuntimeError("database on fire")
+    guarded("demo", boom, state)()
+    assert 'sms_job_failures_total{job="demo"} 1.0' in client.get("/metrics").text

@@ -1,0 +1,89 @@
+"""SLA clocks warn at 75% and escalate at 100%; pending pauses the resolution clock; repeated
+incidents propose a problem."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sms_metrics.catalogue import parse_catalogue
+from sms_metrics.register.db import make_engine, session_factory, transaction
+from sms_metrics.register.incidents.models import Incident, Problem
+from sms_metrics.register.incidents.service import ingest_alert, transition
+from sms_metrics.register.incidents.sla import check_sla_clocks
+from sms_metrics.register.migrations import upgrade
+from sms_metrics.register.webhook.schema import WebhookAlert
+from tests.register.conftest import CATALOGUE, alert
+
+CAT = parse_catalogue(CATALOGUE)
+T0 = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
+
+
+def _sessions(db):
+    engine = make_engine(db.url)
+    upgrade(engine)
+    return session_factory(engine)
+
+
+def _open(sessions, fp="a1", **kw):
+    with transaction(sessions) as s:
+        ingest_alert(s, alert=WebhookAlert.model_validate(alert(fp, **kw)), catalogue=CAT, now=T0)
+
+
+def _clock(sessions, minutes):
+    with transaction(sessions) as s:
+        return check_sla_clocks(s, catalogue=CAT, now=T0 + timedelta(minutes=minutes))
+
+
+def test_response_clock_warns_at_75_percent_and_escalates_at_100(db):
+    sessions = _sessions(db)
+    _open(sessions)                                        # P1: respond within 15 minutes
+    assert _clock(sessions, 11) == []
+    [warn] = _clock(sessions, 11.25)
+    assert (warn.clock, warn.kind) == ("response", "warning")
+    [breach] = _clock(sessions, 15)
+    assert (breach.clock, breach.kind, breach.priority) == ("response", "breach", "P1")
+    assert _clock(sessions, 16) == []                      # once only
+    with sessions() as s:
+        inc = s.query(Incident).one()
+        assert inc.status == "escalated" and inc.response_breached_at is not None
+
+
+def test_acknowledging_stops_the_response_clock(db):
+    sessions = _sessions(db)
+    _open(sessions)
+    with transaction(sessions) as s:
+        transition(s, incident_id=1, to="acknowledged", actor="alice", now=T0 + timedelta(minutes=5))
+    assert [e.clock for e in _clock(sessions, 20)] == []
+
+
+def test_pending_pauses_the_resolution_clock(db):
+    sessions = _sessions(db)
+    _open(sessions)                                        # resolution due at 14:00
+    with transaction(sessions) as s:
+        transition(s, incident_id=1, to="acknowledged", actor="alice", now=T0 + timedelta(minutes=1))
+        transition(s, incident_id=1, to="pending", actor="alice", now=T0 + timedelta(minutes=60), catalogue=CAT)
+    assert _clock(sessions, 300) == []                     # paused: no breach at 15:00
+    with transaction(sessions) as s:
+        inc = transition(s, incident_id=1, to="assigned", actor="alice", assignee="bob",
+                         now=T0 + timedelta(minutes=360), catalogue=CAT)
+        # five hours pending move the 14:00 due time to 19:00
+        assert inc.resolution_due_at == T0 + timedelta(hours=9)
+    # 75% of four hours is three; with five paused hours the warning comes at 18:00
+    assert _clock(sessions, 7 * 60 + 55) == []
+    assert [(e.clock, e.kind) for e in _clock(sessions, 8 * 60)] == [("resolution", "warning")]
+    assert [(e.clock, e.kind) for e in _clock(sessions, 9 * 60)] == [("resolution", "breach")]
+
+
+def test_three_incidents_of_one_fingerprint_in_a_week_propose_a_problem(db):
+    sessions = _sessions(db)
+    for day in range(3):
+        start = (T0 + timedelta(days=2 * day)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        _open(sessions, "rep", starts=start)
+        with transaction(sessions) as s:
+            ingest_alert(s, alert=WebhookAlert.model_validate(alert("rep", status="resolved", starts=start,
+                                                                    ends=start)), catalogue=CAT, now=T0)
+    with sessions() as s:
+        [problem] = s.query(Problem).all()
+        assert problem.status == "proposed" and problem.fingerprint == "rep"
+        assert "3 incidents with the same fingerprint (rep) within 7 days" in problem.reason
+        assert {i.problem_id for i in s.query(Incident).all()} == {problem.id}
