@@ -23,6 +23,12 @@ app.add_typer(catalogue_app, name="catalogue")
 rules_app = typer.Typer(help="Generate and check Prometheus rules (SLO recordings, burn-rate alerts).",
                         no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+incidents_app = typer.Typer(help="Incidents in the register (SMS_DATABASE_URL): list and move them.",
+                            no_args_is_help=True)
+app.add_typer(incidents_app, name="incidents")
+
+_MOVES = {"ack": "acknowledged", "assign": "assigned", "pend": "pending", "escalate": "escalated",
+          "resolve": "resolved", "close": "closed", "reopen": "new"}
 
 err = Console(stderr=True)
 log = logging.getLogger("sms_metrics")
@@ -105,6 +111,42 @@ def rules_check(rule_dir: Path = typer.Argument(Path("rules"), help="Directory o
     if problems:
         raise typer.Exit(2)
     typer.echo(f"{rule_dir}: all rule files are valid")
+
+
+@incidents_app.command("list")
+def incidents_list(
+    ctx: typer.Context,
+    status: Optional[str] = typer.Option(None, "--status", help="open, new, acknowledged, ..., resolved, closed"),
+    service: Optional[str] = typer.Option(None, "--service"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+    limit: int = typer.Option(100, "--limit"),
+):
+    """List incidents, newest first."""
+    from sms_metrics.commands.incidents import show_list
+
+    out = show_list(ctx.obj, status=status, service=service, fmt=fmt, limit=limit)
+    if out:
+        typer.echo(out, nl=False)
+
+
+def _move_command(name: str, state: str):
+    def command(ctx: typer.Context, incident_id: int = typer.Argument(..., help="Incident id"),
+                reason: Optional[str] = typer.Option(None, "--reason"),
+                to: Optional[str] = typer.Option(None, "--to", help="Assignee (for assign)"),
+                actor: Optional[str] = typer.Option(None, "--actor", help="Who does it (default cli:$USER)"),
+                catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c",
+                                                         help="Catalogue, for service-hour SLA clocks")):
+        from sms_metrics.catalogue import load_catalogue
+        from sms_metrics.commands.incidents import move
+
+        typer.echo(move(ctx.obj, incident_id, state, actor=actor, reason=reason, assignee=to,
+                        catalogue=load_catalogue(catalogue) if catalogue else None))
+    command.__doc__ = f"Move an incident to {state}."
+    incidents_app.command(name)(command)
+
+
+for _name, _state in _MOVES.items():
+    _move_command(_name, _state)
 
 
 @app.command("probe")
