@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sms_metrics.register.base import Base, UTCDateTime
 
@@ -53,6 +53,8 @@ class Incident(Base):
     resolution_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolution_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id"), nullable=True)
+    linked_incident: Mapped["Incident | None"] = relationship(remote_side="Incident.id",
+                                                             foreign_keys=[linked_incident_id])
 
 
 class Problem(Base):
@@ -82,6 +84,7 @@ class Occurrence(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    incident: Mapped[Incident] = relationship()
 
 
 class IncidentRead(BaseModel):

@@ -23,12 +23,15 @@ def propose_problem(session: Session, *, incident: Incident, now: datetime) -> P
         if value is None:
             continue
         column = getattr(Incident, field)
-        recent = session.scalars(select(Incident).where(column == value, Incident.opened_at >= since)
-                                 .order_by(Incident.id)).all()
-        if len(recent) < THRESHOLD:
-            continue
         problem = session.scalar(select(Problem).where(getattr(Problem, field) == value,
                                                        Problem.status.in_(ACTIVE)))
+        if problem is not None:                     # the problem exists: this incident joins it
+            incident.problem_id = incident.problem_id or problem.id
+            return problem
+        recent = session.scalars(select(Incident).where(column == value, Incident.opened_at >= since)
+                                 .order_by(Incident.id).limit(THRESHOLD)).all()
+        if len(recent) < THRESHOLD:
+            continue
         if problem is None:
             ids = ", ".join(f"#{i.id}" for i in recent)
             problem = Problem(status="proposed", service=incident.service,

@@ -18,14 +18,13 @@ from sms_metrics.core.priority import impact_of, priority, urgency_of
 from sms_metrics.errors import InputError
 from sms_metrics.register import lifecycle
 from sms_metrics.register.base import record_changes
-from sms_metrics.register.incidents.models import Incident, Occurrence
-from sms_metrics.register.incidents.problems import propose_problem
+from sms_metrics.register.incidents.ingest import WATCHED, AlertBatch
+from sms_metrics.register.incidents.ingest import snapshot as _snapshot
+from sms_metrics.register.incidents.models import Incident
 from sms_metrics.register.webhook.schema import WebhookAlert
 
 KIND = "incident"
 OPEN = lifecycle.OPEN_STATES[KIND]
-WATCHED = ("status", "priority", "assignee", "resolved_at", "acknowledged_at", "occurrence_count",
-           "linked_incident_id", "resolution_reason", "resolution_due_at", "problem_id")
 
 
 class IncidentNotFound(InputError):
@@ -51,10 +50,6 @@ def due_times(service: Service | None, prio: str, opened: datetime) -> tuple[dat
     return out[0], out[1]
 
 
-def _snapshot(inc: Incident) -> dict:
-    return {f: getattr(inc, f) for f in WATCHED}
-
-
 def _changed(session: Session, inc: Incident, before: dict, actor: str, at: datetime) -> None:
     inc.updated_at = at
     session.flush()
@@ -62,8 +57,8 @@ def _changed(session: Session, inc: Incident, before: dict, actor: str, at: date
                    changes={f: (before.get(f), getattr(inc, f)) for f in WATCHED})
 
 
-def _open_from_alert(session: Session, alert: WebhookAlert, catalogue: Catalogue | None, now: datetime,
-                     linked: int | None) -> Incident:
+def new_incident(alert: WebhookAlert, catalogue: Catalogue | None, now: datetime) -> Incident:
+    """An unsaved incident for ``alert``: service, priority from the matrix, SLA due times."""
     labels = alert.labels
     name = labels.get("service") or labels.get("sloth_service") or "unknown"
     service = _service_of(catalogue, name)
@@ -71,81 +66,30 @@ def _open_from_alert(session: Session, alert: WebhookAlert, catalogue: Catalogue
     prio = priority(impact, urgency)
     response_due, resolution_due = due_times(service, prio, alert.startsAt)
     ann = alert.annotations
-    inc = Incident(status="new", priority=prio, impact=impact, urgency=urgency, service=name,
-                   slo=labels.get("slo") or labels.get("sloth_slo"), fingerprint=alert.fingerprint,
-                   alertname=labels.get("alertname"),
-                   title=(ann.get("summary") or ann.get("title") or labels.get("alertname") or "alert")[:500],
-                   description=ann.get("description"), runbook_url=ann.get("runbook_url") or ann.get("runbook"),
-                   generator_url=alert.generatorURL or None, labels=dict(labels), needs_triage=service is None,
-                   opened_at=alert.startsAt, occurrence_count=1, response_due_at=response_due,
-                   resolution_due_at=resolution_due, linked_incident_id=linked, updated_at=now)
-    session.add(inc)
-    session.flush()
-    record_changes(session, kind=KIND, record_id=inc.id, actor="alertmanager", at=now,
-                   changes={"status": (None, "new"), "priority": (None, prio)})
-    return inc
+    return Incident(status="new", priority=prio, impact=impact, urgency=urgency, service=name,
+                    slo=labels.get("slo") or labels.get("sloth_slo"), fingerprint=alert.fingerprint,
+                    alertname=labels.get("alertname"),
+                    title=(ann.get("summary") or ann.get("title") or labels.get("alertname") or "alert")[:500],
+                    description=ann.get("description"), runbook_url=ann.get("runbook_url") or ann.get("runbook"),
+                    generator_url=alert.generatorURL or None, labels=dict(labels), needs_triage=service is None,
+                    opened_at=alert.startsAt, occurrence_count=1, response_due_at=response_due,
+                    resolution_due_at=resolution_due, updated_at=now)
+
+
+def ingest_alerts(session: Session, *, alerts: list[WebhookAlert], catalogue: Catalogue | None, now: datetime,
+                  reopen_window: timedelta = timedelta(hours=1)) -> list[str]:
+    """Apply a delivery's alerts in order; returns what happened to each (opened, resolved, ...)."""
+    batch = AlertBatch(session, alerts, catalogue=catalogue, now=now, reopen_window=reopen_window,
+                       new_incident=new_incident)
+    actions = [batch.apply(a) for a in alerts]
+    batch.finish()
+    return actions
 
 
 def ingest_alert(session: Session, *, alert: WebhookAlert, catalogue: Catalogue | None, now: datetime,
                  reopen_window: timedelta = timedelta(hours=1)) -> str:
-    """Apply one alert of a delivery; returns what happened (opened, reopened, ...)."""
-    occ = session.scalar(select(Occurrence).where(Occurrence.fingerprint == alert.fingerprint,
-                                                  Occurrence.starts_at == alert.startsAt))
-    if alert.status == "resolved":
-        return _resolve(session, alert, occ, catalogue, now)
-    if occ is not None:
-        return "duplicate"                      # repeat delivery, or a late firing after its resolve
-    current = session.scalar(select(Incident).where(Incident.fingerprint == alert.fingerprint,
-                                                    Incident.status.in_(OPEN)))
-    if current is not None:
-        before = _snapshot(current)
-        current.occurrence_count += 1
-        session.add(Occurrence(incident_id=current.id, fingerprint=alert.fingerprint, starts_at=alert.startsAt,
-                               resolved=False))
-        _changed(session, current, before, "alertmanager", now)
-        return "updated"
-    last = session.scalar(select(Incident).where(Incident.fingerprint == alert.fingerprint)
-                          .order_by(Incident.id.desc()).limit(1))
-    if last is not None and last.status == "resolved" and last.resolved_at is not None \
-            and alert.startsAt - last.resolved_at <= reopen_window:
-        before = _snapshot(last)
-        lifecycle.check(KIND, last.status, "new")
-        last.status, last.resolved_at, last.resolution_reason = "new", None, None
-        last.occurrence_count += 1
-        session.add(Occurrence(incident_id=last.id, fingerprint=alert.fingerprint, starts_at=alert.startsAt,
-                               resolved=False))
-        _changed(session, last, before, "alertmanager", now)
-        return "reopened"
-    inc = _open_from_alert(session, alert, catalogue, now, last.id if last is not None else None)
-    session.add(Occurrence(incident_id=inc.id, fingerprint=alert.fingerprint, starts_at=alert.startsAt,
-                           resolved=False))
-    propose_problem(session, incident=inc, now=now)
-    return "opened"
-
-
-def _resolve(session: Session, alert: WebhookAlert, occ: Occurrence | None, catalogue, now: datetime) -> str:
-    ends = alert.endsAt or now
-    if occ is None:
-        # resolved before we saw it fire (out of order): record it, so a late firing is recognised
-        inc = _open_from_alert(session, alert, catalogue, now, None)
-        before = _snapshot(inc)
-        inc.status, inc.resolved_at, inc.resolution_reason = "resolved", ends, "alert resolved"
-        session.add(Occurrence(incident_id=inc.id, fingerprint=alert.fingerprint, starts_at=alert.startsAt,
-                               ends_at=ends, resolved=True))
-        _changed(session, inc, before, "alertmanager", now)
-        return "recorded-resolved"
-    if occ.resolved:
-        return "duplicate"
-    occ.resolved, occ.ends_at = True, ends
-    inc = session.get(Incident, occ.incident_id)
-    still_firing = session.scalar(select(func.count()).select_from(Occurrence).where(
-        Occurrence.incident_id == inc.id, Occurrence.resolved.is_(False)))
-    if inc.status not in OPEN or still_firing:
-        return "noted"
-    before = _snapshot(inc)
-    inc.status, inc.resolved_at, inc.resolution_reason = "resolved", ends, "alert resolved"
-    _changed(session, inc, before, "alertmanager", now)
-    return "resolved"
+    """Apply one alert (see ``ingest_alerts``)."""
+    return ingest_alerts(session, alerts=[alert], catalogue=catalogue, now=now, reopen_window=reopen_window)[0]
 
 
 def _leave_pending(inc: Incident, catalogue: Catalogue | None, now: datetime) -> None:

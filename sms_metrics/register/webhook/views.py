@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from sms_metrics.catalogue.yamlsource import format_loc
 from sms_metrics.register.db import transaction
-from sms_metrics.register.incidents.service import ingest_alert
+from sms_metrics.register.incidents.service import ingest_alerts
 from sms_metrics.register.webhook.schema import WebhookPayload
 
 log = logging.getLogger(__name__)
@@ -64,9 +64,11 @@ def webhook_router(state) -> APIRouter:
             raise HTTPException(422, {"error": "not an Alertmanager v4 webhook payload", "problems": problems}) from None
         now = datetime.now(timezone.utc)
         window = timedelta(seconds=state.settings.reopen_window_seconds)
+        if state.settings.webhook_skip_write:
+            return {"received": len(payload.alerts), "truncated": payload.truncatedAlerts, "actions": {"skipped": 1}}
         with transaction(state.sessions) as session:
-            actions = Tally(ingest_alert(session, alert=a, catalogue=state.catalogue, now=now, reopen_window=window)
-                            for a in payload.alerts)
+            actions = Tally(ingest_alerts(session, alerts=payload.alerts, catalogue=state.catalogue, now=now,
+                                          reopen_window=window))
         state.metrics.deliveries.labels("ok").inc()
         if payload.truncatedAlerts:
             log.warning("delivery %s: %d alerts truncated by Alertmanager; they are left as they are",

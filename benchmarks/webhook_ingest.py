@@ -1,0 +1,151 @@
+"""Benchmark: Alertmanager deliveries into `sms-metrics serve` on SQLite (WAL, synchronous=FULL).
+
+(a) fixed rate: --rate payloads/s of --alerts new alerts each, open loop for --seconds; reports
+    committed alerts (counted in the database afterwards) and latency percentiles.
+(b) saturation: --senders senders, each waiting for its reply, for --seconds; alerts/s committed,
+    against the same server with the database write skipped (SMS_WEBHOOK_SKIP_WRITE=1) as the ceiling.
+
+Usage: .venv/bin/python benchmarks/webhook_ingest.py [--rate 20 --alerts 100 --seconds 60 --senders 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sms_metrics.localstack.prometheus import free_port  # noqa: E402
+
+TOKEN = "bench-token"
+_ids = itertools.count()
+
+
+def make_payload(n: int) -> dict:
+    alerts = []
+    for _ in range(n):
+        i = next(_ids)
+        alerts.append({"status": "firing", "fingerprint": f"{i:016x}", "startsAt": "2026-11-02T10:00:00Z",
+                       "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus/graph",
+                       "labels": {"alertname": "ErrorBudgetBurn", "service": f"svc-{i % 50}", "slo": "availability",
+                                  "severity": "page"}, "annotations": {"summary": "burning"}})
+    return {"version": "4", "groupKey": "bench", "truncatedAlerts": 0, "status": "firing", "receiver": "sms",
+            "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "", "alerts": alerts}
+
+
+class Server:
+    def __init__(self, work: Path, skip_write: bool):
+        self.db = work / ("skip.db" if skip_write else "register.db")
+        self.port = free_port()
+        env = {**os.environ, "SMS_WEBHOOK_TOKEN": TOKEN, "SMS_DATABASE_URL": f"sqlite:///{self.db}",
+               "SMS_WEBHOOK_SKIP_WRITE": "1" if skip_write else "0", "SMS_LOG_LEVEL": "WARNING"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "sms_metrics.cli", "serve", "--port", str(self.port)],
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{self.port}/api/v1/webhooks/alertmanager"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("serve did not start")
+
+    def committed(self) -> int:
+        con = sqlite3.connect(self.db)
+        try:
+            return con.execute("select count(*) from incident_occurrences").fetchone()[0]
+        finally:
+            con.close()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+async def fixed_rate(url: str, rate: float, n: int, seconds: float) -> tuple[list[float], int, int]:
+    latencies, sent, failed = [], 0, 0
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client:
+        async def one(body):
+            nonlocal failed
+            t = time.perf_counter()
+            r = await client.post(url, json=body, headers=headers)
+            latencies.append(time.perf_counter() - t)
+            failed += r.status_code != 200
+        start, tasks = time.monotonic(), []
+        k = 0
+        while time.monotonic() - start < seconds:
+            await asyncio.sleep(max(0.0, start + k / rate - time.monotonic()))
+            tasks.append(asyncio.create_task(one(make_payload(n))))
+            sent += n
+            k += 1
+        await asyncio.gather(*tasks)
+    return latencies, sent, failed
+
+
+async def saturate(url: str, senders: int, n: int, seconds: float) -> int:
+    ok = 0
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=senders)) as client:
+        deadline = time.monotonic() + seconds
+
+        async def sender():
+            nonlocal ok
+            while time.monotonic() < deadline:
+                r = await client.post(url, json=make_payload(n), headers=headers)
+                ok += n if r.status_code == 200 else 0
+        await asyncio.gather(*(sender() for _ in range(senders)))
+    return ok
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rate", type=float, default=20)
+    ap.add_argument("--alerts", type=int, nargs="+", default=[1, 10, 100])
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--senders", type=int, default=50)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="sms-bench-webhook-"))
+    for n in args.alerts:
+        server = Server(work / f"fixed-{n}", False) if (work / f"fixed-{n}").mkdir() is None else None
+        try:
+            lat, sent, failed = asyncio.run(fixed_rate(server.url, args.rate, n, args.seconds))
+            got = server.committed()
+            print(f"(a) {args.rate:g} payloads/s x {n} alerts for {args.seconds:g}s: sent {sent}, committed {got}, "
+                  f"non-2xx {failed}; latency p50 {pct(lat, 50) * 1000:.0f} ms, p99 {pct(lat, 99) * 1000:.0f} ms",
+                  flush=True)
+        finally:
+            server.stop()
+    for n in args.alerts:
+        results = {}
+        for skip in (False, True):
+            d = work / f"sat-{n}-{skip}"
+            d.mkdir()
+            server = Server(d, skip)
+            try:
+                results[skip] = asyncio.run(saturate(server.url, args.senders, n, args.seconds / 2))
+            finally:
+                server.stop()
+        rate, ceiling = results[False] / (args.seconds / 2), results[True] / (args.seconds / 2)
+        print(f"(b) {args.senders} senders x {n} alerts: {rate:.0f} alerts/s committed, ceiling without the "
+              f"write {ceiling:.0f} alerts/s: {100 * rate / max(ceiling, 1):.0f}% (target >= 50%)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
