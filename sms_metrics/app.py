@@ -68,7 +68,7 @@ def _error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: Catalogue | None = None) -> FastAPI:
     registry = CollectorRegistry()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, busy_timeout_ms=settings.database_busy_timeout_ms)
     upgrade(engine)
     state = AppState(settings, session_factory(engine), catalogue, ServiceMetrics(registry))
     modules, targets = load_probe_files(list(probe_paths)) if probe_paths else ({}, [])

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     probe_allowlist: list[str] = Field(default_factory=list, description="Regular expressions of extra targets "
                                        "that /probe may probe (besides those in the probe files).")
     probe_concurrency: int = Field(512, ge=1, description="Probes in flight at once.")
+    database_busy_timeout_ms: int = Field(5000, ge=0, description="How long a write waits for the SQLite lock "
+                                          "before the webhook answers 503.")
     webhook_max_bytes: int = Field(5 * 1024 * 1024, ge=1024, description="Largest webhook body accepted.")
     reopen_window_seconds: float = Field(3600, ge=0, description="A resolved incident whose alert fires again "
                                          "within this window reopens; later, a new linked incident opens.")

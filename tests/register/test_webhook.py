@@ -158,3 +158,30 @@ def test_the_api_needs_the_admin_token(client):
     assert client.get("/api/v1/incidents", headers={"Authorization": "Bearer hook-secret"}).status_code == 401
     assert client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {ADMIN}"}).status_code == 200
     assert client.get("/healthz").status_code == 200 and client.get("/metrics").status_code == 200
+
+
+def test_a_locked_database_answers_503_and_writes_nothing(tmp_path):
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from sms_metrics.app import create_app
+    from sms_metrics.catalogue import parse_catalogue
+    from sms_metrics.config import Settings
+    from tests.register.conftest import CATALOGUE, WEBHOOK
+
+    db = tmp_path / "locked.db"
+    settings = Settings(database_url=f"sqlite:///{db}", webhook_token=WEBHOOK, admin_token=ADMIN,
+                        database_busy_timeout_ms=200)
+    with TestClient(create_app(settings, catalogue=parse_catalogue(CATALOGUE))) as client:
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")                  # another writer holds the lock
+        r = client.post("/api/v1/webhooks/alertmanager", json=payload(alert()),
+                        headers={"Authorization": f"Bearer {WEBHOOK}"})
+        holder.execute("ROLLBACK")
+        assert r.status_code == 503 and "busy" in r.json()["detail"] and r.headers["Retry-After"] == "1"
+        assert holder.execute("select count(*) from incidents").fetchone() == (0,)
+        holder.close()
+        r = client.post("/api/v1/webhooks/alertmanager", json=payload(alert()),
+                        headers={"Authorization": f"Bearer {WEBHOOK}"})
+        assert r.status_code == 200                        # Alertmanager's retry then succeeds
