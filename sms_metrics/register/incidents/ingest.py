@@ -33,6 +33,14 @@ def snapshot(inc: Incident) -> dict:
     return {f: getattr(inc, f) for f in WATCHED}
 
 
+class _New:
+    """A record created by this delivery: plain attributes, inserted in bulk by ``finish``."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+        self.id = None
+
+
 class AlertBatch:
     def __init__(self, session: Session, alerts: list[WebhookAlert], *, catalogue: Catalogue | None,
                  now: datetime, reopen_window: timedelta, new_incident):
@@ -48,23 +56,22 @@ class AlertBatch:
         self.last = {i.fingerprint: i for i in session.scalars(select(Incident).where(Incident.id.in_(last_ids)))} \
             if last_ids else {}
         self.before: dict[int, tuple[Incident, dict]] = {}
-        self.created: list[Incident] = []
+        self.created: list[_New] = []
+        self.new_occurrences: list[_New] = []
 
     def touch(self, inc: Incident) -> Incident:
         self.before.setdefault(id(inc), (inc, snapshot(inc) if inc not in self.created else {}))
         inc.updated_at = self.now
         return inc
 
-    def add_occurrence(self, inc: Incident, alert: WebhookAlert, resolved: bool = False) -> None:
-        occ = Occurrence(incident=inc, fingerprint=alert.fingerprint, starts_at=alert.startsAt,
-                         ends_at=(alert.endsAt or self.now) if resolved else None, resolved=resolved)
-        self.s.add(occ)
+    def add_occurrence(self, inc, alert: WebhookAlert, resolved: bool = False) -> None:
+        occ = _New(incident=inc, fingerprint=alert.fingerprint, starts_at=alert.startsAt,
+                   ends_at=(alert.endsAt or self.now) if resolved else None, resolved=resolved)
+        self.new_occurrences.append(occ)
         self.occ[(alert.fingerprint, alert.startsAt)] = occ
 
-    def create(self, alert: WebhookAlert, linked: Incident | None) -> Incident:
-        inc = self.new_incident(alert, self.catalogue, self.now)
-        inc.linked_incident = linked
-        self.s.add(inc)
+    def create(self, alert: WebhookAlert, linked) -> _New:
+        inc = _New(**self.new_incident(alert, self.catalogue, self.now), linked=linked, problem_id=None)
         self.created.append(inc)
         self.touch(inc)
         self.open[alert.fingerprint] = inc
@@ -108,7 +115,7 @@ class AlertBatch:
         if occ.resolved:
             return "duplicate"
         occ.resolved, occ.ends_at = True, ends
-        inc = occ.incident
+        inc = occ.incident           # lazy-loaded for stored occurrences
         firing = any(not o.resolved for (fp, _), o in self.occ.items() if fp == alert.fingerprint and o.incident is inc)
         if inc.status not in OPEN or firing:
             return "noted"
@@ -117,9 +124,31 @@ class AlertBatch:
         self.open.pop(alert.fingerprint, None)
         return "resolved"
 
+    def _insert_new(self) -> None:
+        """New incidents and occurrences in two executemany statements (ids come back in order)."""
+        if self.created:
+            cols = [c.key for c in Incident.__table__.columns if c.key != "id"]
+            rows = []
+            for inc in self.created:
+                linked = inc.linked
+                inc.linked_incident_id = linked.id if linked is not None else None
+                rows.append({c: getattr(inc, c, None) for c in cols})
+            table = Incident.__table__
+            ids = self.s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+            for inc, new_id in zip(self.created, ids):
+                inc.id = new_id
+        if self.new_occurrences:
+            self.s.execute(insert(Occurrence.__table__), [
+                {"incident_id": o.incident.id, "fingerprint": o.fingerprint, "starts_at": o.starts_at,
+                 "ends_at": o.ends_at, "resolved": o.resolved} for o in self.new_occurrences])
+
     def finish(self) -> None:
-        self.s.flush()                          # new incidents get their ids, in one batch
-        self._problems()
+        self.s.flush()                          # changes to stored incidents and occurrences
+        crossing = self._known_problems()
+        self._insert_new()
+        for inc in crossing:                    # rare: the third repeat within a week proposes a problem
+            problem = propose_problem(self.s, incident=self.s.get(Incident, inc.id), now=self.now)
+            inc.problem_id = problem.id if problem is not None else None
         rows = []
         for inc, before in self.before.values():
             fields = ("status", "priority") if not before else WATCHED
@@ -130,28 +159,32 @@ class AlertBatch:
                                  "field": f, "old": None if old is None else str(old),
                                  "new": None if new is None else str(new)})
         if rows:
-            self.s.execute(insert(History), rows)   # one executemany, append-only
+            self.s.execute(insert(History.__table__), rows)   # one executemany, append-only
 
-    def _problems(self) -> None:
+    def _known_problems(self) -> list[_New]:
+        """Attach new incidents to active problems of their fingerprint or service; return those
+        that reach the repeat threshold without one (a problem is proposed for them)."""
         new = [i for i in self.created if i.status in OPEN]
         if not new:
-            return
+            return []
         since = min(i.opened_at for i in new) - WINDOW
-        counts = {}
+        found: dict[str, dict] = {}
         for field in ("fingerprint", "service"):
             col = getattr(Incident, field)
             values = {getattr(i, field) for i in new if getattr(i, field)}
-            counts[field] = dict(self.s.execute(select(col, func.count()).where(col.in_(values),
-                                                Incident.opened_at >= since).group_by(col)).all())
-            counts[field + "_problem"] = {getattr(p, field): p for p in self.s.scalars(
+            found[field] = dict(self.s.execute(select(col, func.count()).where(col.in_(values),
+                                               Incident.opened_at >= since).group_by(col)).all())
+            found[field + "_problem"] = {getattr(p, field): p.id for p in self.s.scalars(
                 select(Problem).where(getattr(Problem, field).in_(values), Problem.status.in_(("proposed", "accepted"))))}
+        crossing, batch_counts = [], {}
         for inc in new:
-            known = counts["fingerprint_problem"].get(inc.fingerprint) or counts["service_problem"].get(inc.service)
-            if known is not None:
-                inc.problem_id = known.id
-            elif counts["fingerprint"].get(inc.fingerprint, 0) >= THRESHOLD or \
-                    counts["service"].get(inc.service, 0) >= THRESHOLD:
-                problem = propose_problem(self.s, incident=inc, now=self.now)
-                if problem is not None:
-                    key = "fingerprint_problem" if problem.fingerprint else "service_problem"
-                    counts[key][problem.fingerprint or problem.service] = problem
+            for field in ("fingerprint", "service"):
+                key = (field, getattr(inc, field))
+                batch_counts[key] = batch_counts.get(key, 0) + 1
+            inc.problem_id = found["fingerprint_problem"].get(inc.fingerprint) or \
+                found["service_problem"].get(inc.service)
+            if inc.problem_id is None and any(
+                    found[f].get(getattr(inc, f), 0) + batch_counts[(f, getattr(inc, f))] >= THRESHOLD
+                    for f in ("fingerprint", "service")):
+                crossing.append(inc)
+        return crossing

@@ -57,8 +57,8 @@ def _changed(session: Session, inc: Incident, before: dict, actor: str, at: date
                    changes={f: (before.get(f), getattr(inc, f)) for f in WATCHED})
 
 
-def new_incident(alert: WebhookAlert, catalogue: Catalogue | None, now: datetime) -> Incident:
-    """An unsaved incident for ``alert``: service, priority from the matrix, SLA due times."""
+def new_incident(alert: WebhookAlert, catalogue: Catalogue | None, now: datetime) -> dict:
+    """The column values of a new incident for ``alert``: service, priority, SLA due times."""
     labels = alert.labels
     name = labels.get("service") or labels.get("sloth_service") or "unknown"
     service = _service_of(catalogue, name)
@@ -66,14 +66,14 @@ def new_incident(alert: WebhookAlert, catalogue: Catalogue | None, now: datetime
     prio = priority(impact, urgency)
     response_due, resolution_due = due_times(service, prio, alert.startsAt)
     ann = alert.annotations
-    return Incident(status="new", priority=prio, impact=impact, urgency=urgency, service=name,
-                    slo=labels.get("slo") or labels.get("sloth_slo"), fingerprint=alert.fingerprint,
-                    alertname=labels.get("alertname"),
-                    title=(ann.get("summary") or ann.get("title") or labels.get("alertname") or "alert")[:500],
-                    description=ann.get("description"), runbook_url=ann.get("runbook_url") or ann.get("runbook"),
-                    generator_url=alert.generatorURL or None, labels=dict(labels), needs_triage=service is None,
-                    opened_at=alert.startsAt, occurrence_count=1, response_due_at=response_due,
-                    resolution_due_at=resolution_due, updated_at=now)
+    return dict(status="new", priority=prio, impact=impact, urgency=urgency, service=name,
+                slo=labels.get("slo") or labels.get("sloth_slo"), fingerprint=alert.fingerprint,
+                alertname=labels.get("alertname"),
+                title=(ann.get("summary") or ann.get("title") or labels.get("alertname") or "alert")[:500],
+                description=ann.get("description"), runbook_url=ann.get("runbook_url") or ann.get("runbook"),
+                generator_url=alert.generatorURL or None, labels=dict(labels), needs_triage=service is None,
+                opened_at=alert.startsAt, occurrence_count=1, response_due_at=response_due,
+                resolution_due_at=resolution_due, updated_at=now)
 
 
 def ingest_alerts(session: Session, *, alerts: list[WebhookAlert], catalogue: Catalogue | None, now: datetime,
