@@ -21,7 +21,7 @@ from sms_metrics.errors import InputError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
-from sms_metrics.register.db import DatabaseBusy, make_engine, session_factory
+from sms_metrics.register.db import DatabaseBusy, Writer, make_engine, session_factory
 from sms_metrics.register.incidents.metrics import IncidentCollector
 from sms_metrics.register.incidents.service import IncidentNotFound
 from sms_metrics.register.incidents.views import incidents_router
@@ -53,6 +53,7 @@ class AppState:
     sessions: sessionmaker[Session]
     catalogue: Catalogue | None
     metrics: ServiceMetrics
+    writer: Writer
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -70,7 +71,8 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
     registry = CollectorRegistry()
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.database_busy_timeout_ms)
     upgrade(engine)
-    state = AppState(settings, session_factory(engine), catalogue, ServiceMetrics(registry))
+    state = AppState(settings, session_factory(engine), catalogue, ServiceMetrics(registry),
+                     Writer(settings.database_url))
     modules, targets = load_probe_files(list(probe_paths)) if probe_paths else ({}, [])
     scheduler = Scheduler(targets, modules, registry=registry, concurrency=settings.probe_concurrency)
 
@@ -88,6 +90,7 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
             yield
         finally:
             jobs.shutdown(wait=False)
+            state.writer.close()
             if task:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

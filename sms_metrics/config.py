@@ -34,6 +34,8 @@ class Settings(BaseSettings):
                                          "within this window reopens; later, a new linked incident opens.")
     sla_check_seconds: float = Field(30, gt=0, description="How often the SLA clock job runs.")
     notify_url: str | None = Field(None, description="Outgoing webhook for SLA warnings and escalations.")
+    webhook_max_pending: int = Field(64, ge=1, description="Deliveries waiting for the database beyond which "
+                                     "the webhook answers 503 (Alertmanager retries).")
     webhook_skip_write: bool = Field(False, description="Benchmark only: validate deliveries but skip the "
                                      "database write (the ceiling of benchmarks/webhook_ingest.py).")
     log_level: str = Field("INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")

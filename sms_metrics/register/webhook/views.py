@@ -66,9 +66,16 @@ def webhook_router(state) -> APIRouter:
         window = timedelta(seconds=state.settings.reopen_window_seconds)
         if state.settings.webhook_skip_write:
             return {"received": len(payload.alerts), "truncated": payload.truncatedAlerts, "actions": {"skipped": 1}}
-        with transaction(state.sessions) as session:
-            actions = Tally(ingest_alerts(session, alerts=payload.alerts, catalogue=state.catalogue, now=now,
-                                          reopen_window=window))
+        if state.writer.pending >= state.settings.webhook_max_pending:
+            state.metrics.deliveries.labels("overloaded").inc()
+            raise HTTPException(503, f"overloaded: {state.writer.pending} deliveries are waiting to be written; "
+                                     "Alertmanager will retry", headers={"Retry-After": "1"})
+
+        def write():
+            with transaction(state.sessions) as session:
+                return Tally(ingest_alerts(session, alerts=payload.alerts, catalogue=state.catalogue, now=now,
+                                           reopen_window=window))
+        actions = await state.writer.run(write)
         state.metrics.deliveries.labels("ok").inc()
         if payload.truncatedAlerts:
             log.warning("delivery %s: %d alerts truncated by Alertmanager; they are left as they are",
