@@ -49,12 +49,11 @@ class AlertBatch:
         fps = sorted({a.fingerprint for a in alerts})
         self.occ = {(o.fingerprint, o.starts_at): o
                     for o in session.scalars(select(Occurrence).where(Occurrence.fingerprint.in_(fps)))}
-        self.open = {i.fingerprint: i for i in session.scalars(
-            select(Incident).where(Incident.fingerprint.in_(fps), Incident.status.in_(OPEN)))}
-        last_ids = session.scalars(select(func.max(Incident.id)).where(Incident.fingerprint.in_(fps))
-                                   .group_by(Incident.fingerprint)).all()
-        self.last = {i.fingerprint: i for i in session.scalars(select(Incident).where(Incident.id.in_(last_ids)))} \
-            if last_ids else {}
+        # the newest incident of a fingerprint is its open one when there is one (a new incident only
+        # opens when none is open), so one query gives both
+        latest = select(func.max(Incident.id)).where(Incident.fingerprint.in_(fps)).group_by(Incident.fingerprint)
+        self.last = {i.fingerprint: i for i in session.scalars(select(Incident).where(Incident.id.in_(latest)))}
+        self.open = {fp: i for fp, i in self.last.items() if i.status in OPEN}
         self.before: dict[int, tuple[Incident, dict]] = {}
         self.created: list[_New] = []
         self.new_occurrences: list[_New] = []
@@ -134,9 +133,16 @@ class AlertBatch:
                 inc.linked_incident_id = linked.id if linked is not None else None
                 rows.append({c: getattr(inc, c, None) for c in cols})
             table = Incident.__table__
-            ids = self.s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
-            for inc, new_id in zip(self.created, ids):
-                inc.id = new_id
+            if self.s.get_bind().dialect.name == "sqlite":
+                # the write lock (BEGIN IMMEDIATE) is ours: number the rows and insert them in one executemany
+                first = (self.s.scalar(select(func.max(table.c.id))) or 0) + 1
+                for k, (inc, row) in enumerate(zip(self.created, rows)):
+                    inc.id = row["id"] = first + k
+                self.s.execute(insert(table), rows)
+            else:
+                ids = self.s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+                for inc, new_id in zip(self.created, ids.scalars()):
+                    inc.id = new_id
         if self.new_occurrences:
             self.s.execute(insert(Occurrence.__table__), [
                 {"incident_id": o.incident.id, "fingerprint": o.fingerprint, "starts_at": o.starts_at,
@@ -170,12 +176,16 @@ class AlertBatch:
         since = min(i.opened_at for i in new) - WINDOW
         found: dict[str, dict] = {}
         for field in ("fingerprint", "service"):
-            col = getattr(Incident, field)
             values = {getattr(i, field) for i in new if getattr(i, field)}
-            found[field] = dict(self.s.execute(select(col, func.count()).where(col.in_(values),
-                                               Incident.opened_at >= since).group_by(col)).all())
             found[field + "_problem"] = {getattr(p, field): p.id for p in self.s.scalars(
                 select(Problem).where(getattr(Problem, field).in_(values), Problem.status.in_(("proposed", "accepted"))))}
+        unknown = [i for i in new if i.fingerprint not in found["fingerprint_problem"]
+                   and i.service not in found["service_problem"]]
+        for field in ("fingerprint", "service"):         # counts only where no problem exists yet
+            col = getattr(Incident, field)
+            values = {getattr(i, field) for i in unknown if getattr(i, field)}
+            found[field] = dict(self.s.execute(select(col, func.count()).where(col.in_(values),
+                                               Incident.opened_at >= since).group_by(col)).all()) if values else {}
         crossing, batch_counts = [], {}
         for inc in new:
             for field in ("fingerprint", "service"):
