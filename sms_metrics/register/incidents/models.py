@@ -48,6 +48,8 @@ class Incident(Base):
     linked_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    response_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    resolution_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     response_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolution_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -25,6 +25,7 @@ from sms_metrics.register.webhook.schema import WebhookAlert
 
 KIND = "incident"
 OPEN = lifecycle.OPEN_STATES[KIND]
+WARN_AT = 0.75
 
 
 class IncidentNotFound(InputError):
@@ -37,17 +38,19 @@ def _service_of(catalogue: Catalogue | None, name: str) -> Service | None:
     return next((s for s in catalogue.services if s.name == name), None)
 
 
-def due_times(service: Service | None, prio: str, opened: datetime) -> tuple[datetime | None, datetime | None]:
-    """Response and resolution due times from the service's SLA, counted in its service hours."""
+def clock_times(service: Service | None, prio: str, opened: datetime) -> dict[str, datetime | None]:
+    """Due and warning (75%) times of the response and resolution clocks, in service hours."""
+    out: dict[str, datetime | None] = {f"{c}_{k}": None for c in ("response", "resolution") for k in ("due_at", "warn_at")}
     if service is None or service.sla is None:
-        return None, None
+        return out
     sla = service.sla
     hours = parse_service_hours(sla.service_hours)
-    out = []
-    for table in (sla.response_minutes, sla.resolution_minutes):
+    for clock, table in (("response", sla.response_minutes), ("resolution", sla.resolution_minutes)):
         minutes = table.get(prio)
-        out.append(None if minutes is None else add_service_time(opened, minutes, hours, sla.timezone))
-    return out[0], out[1]
+        if minutes is not None:
+            out[f"{clock}_due_at"] = add_service_time(opened, minutes, hours, sla.timezone)
+            out[f"{clock}_warn_at"] = add_service_time(opened, WARN_AT * minutes, hours, sla.timezone)
+    return out
 
 
 def _changed(session: Session, inc: Incident, before: dict, actor: str, at: datetime) -> None:
@@ -64,7 +67,7 @@ def new_incident(alert: WebhookAlert, catalogue: Catalogue | None, now: datetime
     service = _service_of(catalogue, name)
     impact, urgency = impact_of(service.criticality if service else None), urgency_of(labels.get("severity"))
     prio = priority(impact, urgency)
-    response_due, resolution_due = due_times(service, prio, alert.startsAt)
+    clocks = clock_times(service, prio, alert.startsAt)
     ann = alert.annotations
     return dict(status="new", priority=prio, impact=impact, urgency=urgency, service=name,
                 slo=labels.get("slo") or labels.get("sloth_slo"), fingerprint=alert.fingerprint,
@@ -72,8 +75,7 @@ def new_incident(alert: WebhookAlert, catalogue: Catalogue | None, now: datetime
                 title=(ann.get("summary") or ann.get("title") or labels.get("alertname") or "alert")[:500],
                 description=ann.get("description"), runbook_url=ann.get("runbook_url") or ann.get("runbook"),
                 generator_url=alert.generatorURL or None, labels=dict(labels), needs_triage=service is None,
-                opened_at=alert.startsAt, occurrence_count=1, response_due_at=response_due,
-                resolution_due_at=resolution_due, updated_at=now)
+                opened_at=alert.startsAt, occurrence_count=1, updated_at=now, **clocks)
 
 
 def ingest_alerts(session: Session, *, alerts: list[WebhookAlert], catalogue: Catalogue | None, now: datetime,
@@ -102,8 +104,12 @@ def _leave_pending(inc: Incident, catalogue: Catalogue | None, now: datetime) ->
         hours = parse_service_hours(service.sla.service_hours)
         paused = service_time_between(inc.pending_since, now, hours, service.sla.timezone)
         inc.resolution_due_at = add_service_time(inc.resolution_due_at, paused, hours, service.sla.timezone)
+        if inc.resolution_warn_at is not None and inc.resolution_warned_at is None:
+            inc.resolution_warn_at = add_service_time(inc.resolution_warn_at, paused, hours, service.sla.timezone)
     else:
         inc.resolution_due_at += now - inc.pending_since
+        if inc.resolution_warn_at is not None:
+            inc.resolution_warn_at += now - inc.pending_since
     inc.pending_since = None
 
 

@@ -9,17 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from sms_metrics.catalogue.model import Catalogue
-from sms_metrics.core.calendar import parse_service_hours
-from sms_metrics.core.clocks import add_service_time, service_time_between
 from sms_metrics.register import lifecycle
 from sms_metrics.register.base import record_changes
 from sms_metrics.register.incidents.models import Incident
 
-WARN_AT = 0.75
 
 
 @dataclass(frozen=True)
@@ -36,24 +33,19 @@ class ClockEvent:
                 "clock": self.clock, "event": self.kind, "due_at": self.due_at.isoformat()}
 
 
-def _warn_time(inc: Incident, clock: str, due: datetime, catalogue: Catalogue | None) -> datetime | None:
-    """75% of the clock's service time after opening, plus any time the clock was paused."""
-    service = next((s for s in (catalogue.services if catalogue else []) if s.name == inc.service), None)
-    if service is None or service.sla is None:
-        return None
-    minutes = (service.sla.response_minutes if clock == "response" else service.sla.resolution_minutes).get(inc.priority)
-    if minutes is None:
-        return None
-    hours, tz = parse_service_hours(service.sla.service_hours), service.sla.timezone
-    paused = service_time_between(add_service_time(inc.opened_at, minutes, hours, tz), due, hours, tz)
-    return add_service_time(inc.opened_at, WARN_AT * minutes + paused, hours, tz)
-
-
 def check_sla_clocks(session: Session, *, catalogue: Catalogue | None, now: datetime) -> list[ClockEvent]:
     """Warn and escalate open incidents whose clocks ran to 75% / 100%; returns what happened."""
     events: list[ClockEvent] = []
     open_states = lifecycle.OPEN_STATES["incident"]
-    for inc in session.scalars(select(Incident).where(Incident.status.in_(open_states))).all():
+    responding = and_(Incident.acknowledged_at.is_(None),
+                      or_(and_(Incident.response_warned_at.is_(None), Incident.response_warn_at <= now),
+                          and_(Incident.response_breached_at.is_(None), Incident.response_due_at <= now)))
+    resolving = and_(Incident.status != "pending",
+                     or_(and_(Incident.resolution_warned_at.is_(None), Incident.resolution_warn_at <= now),
+                         and_(Incident.resolution_breached_at.is_(None), Incident.resolution_due_at <= now)))
+    reached = or_(responding, resolving)
+    # only the incidents whose clock reached a mark: indexed, whatever the number of open incidents
+    for inc in session.scalars(select(Incident).where(Incident.status.in_(open_states), reached)).all():
         before_events = len(events)
         for clock in ("response", "resolution"):
             due = inc.response_due_at if clock == "response" else inc.resolution_due_at
@@ -61,7 +53,7 @@ def check_sla_clocks(session: Session, *, catalogue: Catalogue | None, now: date
             if due is None or stopped:
                 continue
             warned, breached = f"{clock}_warned_at", f"{clock}_breached_at"
-            warn = _warn_time(inc, clock, due, catalogue)
+            warn = getattr(inc, f"{clock}_warn_at")
             if getattr(inc, warned) is None and warn is not None and now >= warn:
                 setattr(inc, warned, now)
                 events.append(ClockEvent(inc.id, inc.service, inc.priority, clock, "warning", due))
