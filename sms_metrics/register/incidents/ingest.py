@@ -157,7 +157,7 @@ class AlertBatch:
             inc.problem_id = problem.id if problem is not None else None
         rows = []
         for inc, before in self.before.values():
-            fields = ("status", "priority") if not before else WATCHED
+            fields = ("status",) if not before else WATCHED     # a new record: its creation
             for f in fields:
                 old, new = before.get(f), getattr(inc, f)
                 if old != new:
