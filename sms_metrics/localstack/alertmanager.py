@@ -4,17 +4,15 @@ points at sms-metrics; for ``up``, the tests and the benchmarks."""
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
-import requests
 import yaml
 
-from sms_metrics.errors import LocalStackError
+from sms_metrics.localstack.process import ManagedProcess
 from sms_metrics.localstack.prometheus import find_binary, free_port
 
 
-class LocalAlertmanager:
+class LocalAlertmanager(ManagedProcess):
     def __init__(self, data_dir: Path, *, webhook_url: str, token: str | None, group_wait: str = "1s",
                  group_interval: str = "1s", repeat_interval: str = "1h"):
         self.dir = Path(data_dir)
@@ -34,32 +32,7 @@ class LocalAlertmanager:
         cfg = self.dir / "alertmanager.yml"
         cfg.write_text(yaml.safe_dump(self.config, sort_keys=False))
         binary = find_binary("prometheus-alertmanager", install_package="prometheus-alertmanager")
-        self._log = open(self.dir / "alertmanager.log", "w")
-        self.proc = subprocess.Popen([binary, f"--config.file={cfg}", f"--storage.path={self.dir / 'data'}",
-                                      f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address="],
-                                     stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise LocalStackError("Alertmanager exited: " + (self.dir / "alertmanager.log").read_text()[-600:])
-            try:
-                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise LocalStackError(f"Alertmanager did not become ready on {self.url}")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        if getattr(self, "_log", None):
-            self._log.close()
-
-    def __enter__(self) -> "LocalAlertmanager":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        self.launch([binary, f"--config.file={cfg}", f"--storage.path={self.dir / 'data'}",
+                     f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address="],
+                    self.dir / "alertmanager.log", f"{self.url}/-/ready", "Alertmanager", timeout)
+        return self

@@ -7,13 +7,12 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
-import requests
 import yaml
 
 from sms_metrics.errors import LocalStackError
+from sms_metrics.localstack.process import ManagedProcess
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ def backfill(openmetrics_file: Path, tsdb_dir: Path, *, max_block_duration: str 
         raise LocalStackError(f"promtool backfill failed: {(done.stderr or done.stdout).strip()[-500:]}")
 
 
-class LocalPrometheus:
+class LocalPrometheus(ManagedProcess):
     """A Prometheus subprocess on 127.0.0.1 with its own data directory; a context manager."""
 
     def __init__(self, data_dir: Path, *, port: int | None = None, retention: str = "3650d",
@@ -86,35 +85,5 @@ class LocalPrometheus:
                f"--storage.tsdb.retention.time={self.retention}", f"--web.listen-address=127.0.0.1:{self.port}",
                "--web.enable-lifecycle", "--query.max-samples=200000000", *self.extra_args]
         log.info("starting Prometheus on %s (data in %s)", self.url, self.data_dir)
-        self._log = open(self.data_dir / "prometheus.log", "w")
-        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                tail = (self.data_dir / "prometheus.log").read_text()[-800:]
-                raise LocalStackError(f"Prometheus exited with code {self.proc.returncode}: {tail}")
-            try:
-                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise LocalStackError(f"Prometheus did not become ready on {self.url} within {timeout:g}s")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        if getattr(self, "_log", None):
-            self._log.close()
-
-    def __enter__(self) -> "LocalPrometheus":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        self.launch(cmd, self.data_dir / "prometheus.log", f"{self.url}/-/ready", "Prometheus", timeout)
+        return self
