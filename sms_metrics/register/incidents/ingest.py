@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sms_metrics.catalogue.model import Catalogue
@@ -174,11 +174,12 @@ class AlertBatch:
         if not new:
             return []
         since = min(i.opened_at for i in new) - WINDOW
-        found: dict[str, dict] = {}
-        for field in ("fingerprint", "service"):
-            values = {getattr(i, field) for i in new if getattr(i, field)}
-            found[field + "_problem"] = {getattr(p, field): p.id for p in self.s.scalars(
-                select(Problem).where(getattr(Problem, field).in_(values), Problem.status.in_(("proposed", "accepted"))))}
+        fps, services = {i.fingerprint for i in new if i.fingerprint}, {i.service for i in new}
+        active = self.s.execute(select(Problem.id, Problem.fingerprint, Problem.service).where(
+            Problem.status.in_(("proposed", "accepted")),
+            or_(Problem.fingerprint.in_(fps), and_(Problem.fingerprint.is_(None), Problem.service.in_(services))))).all()
+        found: dict[str, dict] = {"fingerprint_problem": {fp: pid for pid, fp, _ in active if fp},
+                                  "service_problem": {svc: pid for pid, fp, svc in active if not fp}}
         unknown = [i for i in new if i.fingerprint not in found["fingerprint_problem"]
                    and i.service not in found["service_problem"]]
         for field in ("fingerprint", "service"):         # counts only where no problem exists yet
