@@ -11,7 +11,8 @@ proposals follow once the incidents have their ids.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -39,6 +40,30 @@ class _New:
     def __init__(self, **values):
         self.__dict__.update(values)
         self.id = None
+
+
+def _sqlite_value(v):
+    """A value as SQLAlchemy stores it on SQLite (UTC datetimes as text, JSON as text, bools as ints)."""
+    if isinstance(v, datetime):
+        return v.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(v, dict):
+        return json.dumps(v)
+    if isinstance(v, bool):
+        return int(v)
+    return v
+
+
+def bulk_insert(session: Session, table, rows: list[dict]) -> None:
+    """One executemany; on SQLite straight through the driver (SQLAlchemy's per-value processing is
+    most of the cost of a large delivery), elsewhere through SQLAlchemy."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(insert(table), rows)
+        return
+    cols = list(rows[0])
+    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    session.connection().exec_driver_sql(sql, [tuple(_sqlite_value(r[c]) for c in cols) for r in rows])
 
 
 class AlertBatch:
@@ -138,15 +163,14 @@ class AlertBatch:
                 first = (self.s.scalar(select(func.max(table.c.id))) or 0) + 1
                 for k, (inc, row) in enumerate(zip(self.created, rows)):
                     inc.id = row["id"] = first + k
-                self.s.execute(insert(table), rows)
+                bulk_insert(self.s, table, rows)
             else:
                 ids = self.s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
                 for inc, new_id in zip(self.created, ids.scalars()):
                     inc.id = new_id
-        if self.new_occurrences:
-            self.s.execute(insert(Occurrence.__table__), [
-                {"incident_id": o.incident.id, "fingerprint": o.fingerprint, "starts_at": o.starts_at,
-                 "ends_at": o.ends_at, "resolved": o.resolved} for o in self.new_occurrences])
+        bulk_insert(self.s, Occurrence.__table__, [
+            {"incident_id": o.incident.id, "fingerprint": o.fingerprint, "starts_at": o.starts_at,
+             "ends_at": o.ends_at, "resolved": o.resolved} for o in self.new_occurrences])
 
     def finish(self) -> None:
         self.s.flush()                          # changes to stored incidents and occurrences
@@ -164,8 +188,7 @@ class AlertBatch:
                     rows.append({"record_kind": KIND, "record_id": inc.id, "actor": "alertmanager", "at": self.now,
                                  "field": f, "old": None if old is None else str(old),
                                  "new": None if new is None else str(new)})
-        if rows:
-            self.s.execute(insert(History.__table__), rows)   # one executemany, append-only
+        bulk_insert(self.s, History.__table__, rows)            # one executemany, append-only
 
     def _known_problems(self) -> list[_New]:
         """Attach new incidents to active problems of their fingerprint or service; return those
