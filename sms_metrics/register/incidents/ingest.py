@@ -42,15 +42,21 @@ class _New:
         self.id = None
 
 
-def _sqlite_value(v):
-    """A value as SQLAlchemy stores it on SQLite (UTC datetimes as text, JSON as text, bools as ints)."""
-    if isinstance(v, datetime):
-        return v.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(v, dict):
-        return json.dumps(v)
-    if isinstance(v, bool):
-        return int(v)
-    return v
+def _sqlite_datetime(v):
+    """UTC text, exactly as SQLAlchemy's SQLite DateTime writes it (so comparisons stay textual)."""
+    return None if v is None else v.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _converter(column):
+    """How a value of ``column`` is stored on SQLite, or None when the driver takes it as it is."""
+    kind = type(column.type).__name__
+    if kind in ("UTCDateTime", "DateTime"):
+        return _sqlite_datetime
+    if kind == "JSON":
+        return lambda v: None if v is None else json.dumps(v)
+    if kind == "Boolean":
+        return lambda v: None if v is None else int(v)
+    return None
 
 
 def bulk_insert(session: Session, table, rows: list[dict]) -> None:
@@ -62,8 +68,10 @@ def bulk_insert(session: Session, table, rows: list[dict]) -> None:
         session.execute(insert(table), rows)
         return
     cols = list(rows[0])
+    convert = [(c, _converter(table.c[c])) for c in cols]
     sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    session.connection().exec_driver_sql(sql, [tuple(_sqlite_value(r[c]) for c in cols) for r in rows])
+    session.connection().exec_driver_sql(
+        sql, [tuple(f(r[c]) if f else r[c] for c, f in convert) for r in rows])
 
 
 class AlertBatch:
