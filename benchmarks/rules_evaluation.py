@@ -48,7 +48,7 @@ def write_history(path: Path, n: int, end: datetime) -> int:
     minutes = DAYS * 1440
     t0 = int(end.timestamp()) // 60 * 60 - minutes * 60
     ts = [f" {t0 + 60 * k}\n" for k in range(minutes)]
-    probes, recorded = [], []
+    recorded = []
     with open(path, "w") as out:
         out.write("# TYPE probe_success gauge\n")
         for i in range(n):

@@ -32,7 +32,6 @@ _MOVES = {"ack": "acknowledged", "assign": "assigned", "pend": "pending", "escal
 
 err = Console(stderr=True)
 log = logging.getLogger("sms_metrics")
-NO_DATA_EXIT = 3
 
 
 @app.callback()

@@ -154,10 +154,6 @@ class PrometheusHTTP(PrometheusPort):
             return r.json().get("data") or {}
         return self._call(get, None)
 
-    def check(self) -> None:
-        """Raise ``PrometheusUnreachable`` unless the server answers its build info."""
-        self.major_version()
-
     def major_version(self) -> int | None:
         if self._version is False:
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
@@ -18,12 +19,6 @@ from sms_metrics.reports.render import FORMATS, render
 
 log = logging.getLogger(__name__)
 NO_DATA_EXIT = 3
-
-
-def default_period(catalogue, now=None) -> str:
-    from datetime import datetime, timezone
-
-    return previous_month(now or datetime.now(timezone.utc)).label
 
 
 def produce_reports(settings: Settings, *, catalogue, prom, service, period, show_progress=True) -> list[dict]:
@@ -47,7 +42,7 @@ def run_availability_report(settings: Settings, *, catalogue: Path, prometheus: 
     if service:
         cat.service(service)
     prom = PrometheusHTTP.from_settings(settings, prometheus)
-    period = period or default_period(cat)
+    period = period or previous_month(datetime.now(timezone.utc)).label
     log.info("measuring %s over %s from %s", service or f"{len(cat.services)} services", period, prom.url)
     reports = produce_reports(settings, catalogue=cat, prom=prom, service=service, period=period)
     text = render(reports, fmt, single=bool(service))

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def run_sla_clocks(state) -> int:
     """One pass of the clock job; returns the number of events."""
     with transaction(state.sessions) as session:
-        events = check_sla_clocks(session, catalogue=state.catalogue, now=datetime.now(timezone.utc))
+        events = check_sla_clocks(session, now=datetime.now(timezone.utc))
     for e in events:
         state.metrics.sla_events.labels(e.clock, e.kind).inc()
         log.warning("incident %d (%s %s): %s clock %s, due %s", e.incident_id, e.service, e.priority, e.clock,

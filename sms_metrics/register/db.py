@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 from typing import Iterator
 
@@ -66,13 +68,11 @@ class Writer:
     no lock contention) or a few for PostgreSQL; the loop keeps parsing the next requests."""
 
     def __init__(self, url: str):
-        import concurrent.futures
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1 if url.startswith("sqlite") else 4,
                                                            thread_name_prefix="register-writer")
         self.pending = 0
 
     async def run(self, fn):
-        import asyncio
         self.pending += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, fn)

@@ -17,7 +17,7 @@ from sms_metrics.adapters.prometheus import PrometheusPort, Series
 from sms_metrics.catalogue.model import SLI
 from sms_metrics.core.availability import DOWN, UNKNOWN, UP
 from sms_metrics.sli.queries import step_queries, window
-from sms_metrics.sli.reader import StepData, StepGrid, clean_blocks, coarse_expr, split_coarse
+from sms_metrics.sli.reader import StepData, StepGrid, clean_blocks, split_coarse
 from sms_metrics.sli.selectors import Selector, parse_selector, promql_string, union_label
 
 
@@ -55,8 +55,7 @@ class _Batch:
         if n:
             width = per_day * g.step
             first, last = g.at(per_day), g.at(n * per_day)
-            got = self.prom.query_range(coarse_expr(self.q, self.union(list(range(len(self.slis)))), width,
-                                                    self.left_open), first, last, width)
+            got = self.prom.query_range(self.q.coarse(width, self.left_open, self.union(list(range(len(self.slis))))), first, last, width)
             self.queries += 1
             got = self.index(got)
             for i, sli in enumerate(self.slis):

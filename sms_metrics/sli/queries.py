@@ -7,7 +7,6 @@ Step windows are made exact with an offset: evaluated at ``T`` (the end of a ste
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sms_metrics.catalogue.model import SELECTOR, SLI, WINDOW_TEMPLATE
@@ -23,7 +22,7 @@ def window(seconds: float, left_open: bool) -> str:
 class StepQueries:
     """Queries of a step-state SLI (probe or threshold).
 
-    ``coarse_count``/``coarse_extreme`` are per series over whole blocks (cheap, raw samples);
+    ``coarse`` gives per-series sample counts and extremes over whole blocks (cheap, raw samples);
     ``detail`` is one value per step; ``good`` says whether a value counts as up.
     """
 
@@ -40,11 +39,12 @@ class StepQueries:
         """The comparison that keeps only failing values (``< 1`` for probes, ``> max`` else)."""
         return "< 1" if self.kind == "probe" else f"> {self.limit!r}"
 
-    def coarse_count(self, block_seconds: float, left_open: bool) -> str:
-        return f"count_over_time({self.selector}[{window(block_seconds, left_open)}] offset 1ms)"
-
-    def coarse_extreme(self, block_seconds: float, left_open: bool) -> str:
-        return f"{self.fn}({self.selector}[{window(block_seconds, left_open)}] offset 1ms)"
+    def coarse(self, block_seconds: float, left_open: bool, selector: str | None = None) -> str:
+        """Count and extreme per series and block in one request, told apart by ``sms_part``
+        (``selector`` replaces the SLI's own, e.g. with a union of several services)."""
+        sel, w = selector or self.selector, window(block_seconds, left_open)
+        return (f'label_replace(count_over_time({sel}[{w}] offset 1ms), "sms_part", "c", "", "") or '
+                f'label_replace({self.fn}({sel}[{w}] offset 1ms), "sms_part", "e", "", "")')
 
     def detail(self, step_seconds: float, left_open: bool) -> str:
         return f"{self.outer}({self.fn}({self.selector}[{window(step_seconds, left_open)}] offset 1ms))"

@@ -20,7 +20,7 @@ import numpy as np
 from sms_metrics.adapters.prometheus import PrometheusPort, Series
 from sms_metrics.catalogue.model import SLI
 from sms_metrics.core.availability import DOWN, UNKNOWN, UP
-from sms_metrics.sli.queries import StepQueries, event_queries, render_window, step_queries, window
+from sms_metrics.sli.queries import StepQueries, event_queries, render_window, step_queries
 
 log = logging.getLogger(__name__)
 BLOCK_SECONDS = 3600
@@ -107,12 +107,6 @@ class Coarse:
     extremes: dict[tuple, np.ndarray]
 
 
-def coarse_expr(q: StepQueries, selector: str, width: float, left_open: bool) -> str:
-    w = window(width, left_open)
-    return (f'label_replace(count_over_time({selector}[{w}] offset 1ms), "sms_part", "c", "", "") or '
-            f'label_replace({q.fn}({selector}[{w}] offset 1ms), "sms_part", "e", "", "")')
-
-
 def split_coarse(series: list[Series], first: float, width: float, n: int) -> Coarse:
     parts: dict[str, list[Series]] = {"c": [], "e": []}
     for s in series:
@@ -146,7 +140,7 @@ class _Reader:
         g = self.grid
         width = per_block * g.step
         first, last = g.at(lo + per_block), g.at(lo + n * per_block)
-        got = self.prom.query_range(coarse_expr(self.q, self.q.selector, width, self.left_open), first, last, width)
+        got = self.prom.query_range(self.q.coarse(width, self.left_open), first, last, width)
         self.queries += 1
         return split_coarse(got, first.timestamp(), width, n)
 

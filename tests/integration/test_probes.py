@@ -174,7 +174,7 @@ def test_metrics_are_blackbox_compatible(results, servers):
     assert 'probe_success{probe="ok",service="shop",supplier=""} 1.0' in text
     assert 'probe_http_status_code{probe="ok",service="shop",supplier=""} 200.0' in text
     assert 'probe_http_duration_seconds{phase="connect",probe="ok",service="shop",supplier=""}' in text
-    assert f'probe_ssl_earliest_cert_expiry{{probe="tls-insecure",service="shop",supplier=""}} ' in text
+    assert 'probe_ssl_earliest_cert_expiry{probe="tls-insecure",service="shop",supplier=""} ' in text
     assert 'probe_dns_lookup_time_seconds{probe="dns",service="shop",supplier=""}' in text
 
 

@@ -31,7 +31,7 @@ def _open(sessions, fp="a1", **kw):
 
 def _clock(sessions, minutes):
     with transaction(sessions) as s:
-        return check_sla_clocks(s, catalogue=CAT, now=T0 + timedelta(minutes=minutes))
+        return check_sla_clocks(s, now=T0 + timedelta(minutes=minutes))
 
 
 def test_response_clock_warns_at_75_percent_and_escalates_at_100(db):

@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.register import lifecycle
 from sms_metrics.register.base import record_changes
 from sms_metrics.register.incidents.models import Incident
@@ -33,7 +32,7 @@ class ClockEvent:
                 "clock": self.clock, "event": self.kind, "due_at": self.due_at.isoformat()}
 
 
-def check_sla_clocks(session: Session, *, catalogue: Catalogue | None, now: datetime) -> list[ClockEvent]:
+def check_sla_clocks(session: Session, *, now: datetime) -> list[ClockEvent]:
     """Warn and escalate open incidents whose clocks ran to 75% / 100%; returns what happened."""
     events: list[ClockEvent] = []
     open_states = lifecycle.OPEN_STATES["incident"]
