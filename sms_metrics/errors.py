@@ -51,3 +51,9 @@ class LocalStackError(SmsError):
     """A local component (Prometheus, promtool) could not be installed or started."""
 
     exit_code = 5
+
+
+class InsufficientData(InputError):
+    """A series is empty, too short or too gappy to forecast; any existing plan stays as it is."""
+
+    exit_code = 3

@@ -1,0 +1,98 @@
+"""One resource from a prepared series to a capacity forecast: seasons, model choice, final fit,
+calibrated bands, exhaustion times and status."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sms_metrics.forecasting.backtest import COMBINATION, Z80, Z95, Selection, select_model
+from sms_metrics.forecasting.exhaustion import crossing_time, status
+from sms_metrics.forecasting.models import MODELS, ModelFailed, Prediction, fit_models
+from sms_metrics.forecasting.prepare import Series, candidate_periods
+from sms_metrics.forecasting.seasonality import detect_periods
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What the forecast is measured against (from the catalogue's capacity entry)."""
+
+    limit: float
+    direction: str            # "up" or "down"
+    lead_time_seconds: float
+
+
+@dataclass
+class CapacityForecast:
+    model: str
+    selection: Selection
+    periods: tuple[int, ...]
+    series: Series
+    times: np.ndarray
+    mean: np.ndarray
+    lower_80: np.ndarray
+    upper_80: np.ndarray
+    lower_95: np.ndarray
+    upper_95: np.ndarray
+    exhaustion_at: float | None
+    earliest_95: float | None
+    status: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def mase(self) -> float:
+        return self.selection.scores[self.model].mase
+
+    @property
+    def smape(self) -> float:
+        return self.selection.scores[self.model].smape
+
+
+def inputs_hash(series: Series, resource: Resource, horizon_seconds: float) -> str:
+    """Identifies the inputs of a forecast: the same history and settings give the same plan."""
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(series.values, dtype=float).tobytes())
+    h.update(repr((series.start, series.step, resource.limit, resource.direction, resource.lead_time_seconds,
+                   horizon_seconds, tuple(MODELS))).encode())
+    return h.hexdigest()
+
+
+def _final(y: np.ndarray, h: int, periods: tuple[int, ...], sel: Selection) -> tuple[str, Prediction]:
+    """Refit the chosen model on the whole history; if it fails now, the next best by backtest."""
+    ranked = sorted(sel.scores, key=lambda k: sel.scores[k].mase)
+    for name in ranked:
+        parts = sel.parts if name == sel.model else ((name,) if name != COMBINATION else ())
+        if not parts:
+            continue
+        preds = fit_models(y, h, periods, parts)
+        if len(preds) == len(parts):
+            ps = [preds[p] for p in parts]
+            return name, Prediction(np.mean([p.mean for p in ps], axis=0), np.mean([p.std for p in ps], axis=0))
+    raise ModelFailed("no model could be refitted to the whole history")
+
+
+def forecast_capacity(series: Series, resource: Resource, *, horizon_seconds: float,
+                      now: float | None = None, names: tuple[str, ...] = tuple(MODELS)) -> CapacityForecast:
+    """Forecast ``series`` over ``horizon_seconds`` and find when it reaches the resource's limit."""
+    y = series.values
+    h = max(1, math.ceil(horizon_seconds / series.step))
+    periods = detect_periods(y, candidate_periods(series.step))
+    sel = select_model(y, h, periods, names)
+    model, pred = _final(y, h, periods, sel)
+    if model != sel.model:
+        sel.model, sel.parts = model, (model,)
+    times = series.end + series.step * np.arange(h, dtype=float)
+    w80, w95 = Z80 * sel.scale80 * pred.std, Z95 * sel.scale95 * pred.std
+    lo95, hi95 = pred.mean - w95, pred.mean + w95
+    last_t, last_v = series.end - series.step, float(y[-1])
+    at = crossing_time(times, pred.mean, resource.limit, resource.direction, last_t, last_v)
+    band = lo95 if resource.direction == "down" else hi95
+    earliest = crossing_time(times, band, resource.limit, resource.direction, last_t, last_v)
+    now = series.end if now is None else now
+    return CapacityForecast(model=model, selection=sel, periods=periods, series=series, times=times,
+                            mean=pred.mean, lower_80=pred.mean - w80, upper_80=pred.mean + w80,
+                            lower_95=lo95, upper_95=hi95, exhaustion_at=at, earliest_95=earliest,
+                            status=status(at, now, resource.lead_time_seconds), notes=list(series.notes))
