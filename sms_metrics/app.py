@@ -20,7 +20,11 @@ from sms_metrics.config import Settings
 from sms_metrics.errors import InputError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from sms_metrics.jobs.forecast import run_capacity_forecasts
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
+from sms_metrics.register.capacity.metrics import CapacityCollector
+from sms_metrics.register.capacity.service import PlanNotFound
+from sms_metrics.register.capacity.views import capacity_router
 from sms_metrics.register.db import DatabaseBusy, Writer, make_engine, session_factory
 from sms_metrics.register.incidents.metrics import IncidentCollector
 from sms_metrics.register.incidents.service import IncidentNotFound
@@ -45,6 +49,9 @@ class ServiceMetrics:
                                        registry=registry)
         self.job_failures = Counter("sms_job_failures_total", "Scheduled job runs that failed", ["job"],
                                     registry=registry)
+        self.forecast_skipped = Counter("sms_capacity_forecasts_skipped_total", "Resources the forecast job could "
+                                        "not forecast (insufficient data, no model)", ["service", "resource"],
+                                        registry=registry)
 
 
 @dataclass
@@ -58,7 +65,7 @@ class AppState:
 
 def _error_handlers(app: FastAPI) -> None:
     """HTTP mapping of domain errors, in one place (house rule 7)."""
-    statuses = [(IncidentNotFound, 404), (IllegalTransition, 409), (InputError, 422), (DatabaseBusy, 503)]
+    statuses = [(IncidentNotFound, 404), (PlanNotFound, 404), (IllegalTransition, 409), (InputError, 422), (DatabaseBusy, 503)]
 
     for exc_type, status in statuses:
         def handler(request: Request, exc: Exception, status: int = status) -> JSONResponse:
@@ -77,6 +84,7 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
     scheduler = Scheduler(targets, modules, registry=registry, concurrency=settings.probe_concurrency)
 
     registry.register(IncidentCollector(state.sessions))
+    registry.register(CapacityCollector(state.sessions))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -84,6 +92,11 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
         jobs = AsyncIOScheduler()
         jobs.add_job(guarded("sla-clocks", run_sla_clocks, state), "interval",
                      seconds=settings.sla_check_seconds, max_instances=1, coalesce=True)
+        forecast = guarded("capacity-forecast", run_capacity_forecasts, state)
+        jobs.add_job(forecast, "cron", hour=settings.forecast_hour_utc, minute=0, timezone="UTC",
+                     max_instances=1, coalesce=True)
+        if settings.forecast_on_start:
+            jobs.add_job(forecast, "date", max_instances=1)
         jobs.start()
         log.info("serving with %d probe targets", len(targets))
         try:
@@ -114,4 +127,5 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
     app.include_router(probe_router(ProbeGate(targets, modules, settings.probe_allowlist)))
     app.include_router(webhook_router(state))
     app.include_router(incidents_router(state))
+    app.include_router(capacity_router(state))
     return app

@@ -27,6 +27,10 @@ incidents_app = typer.Typer(help="Incidents in the register (SMS_DATABASE_URL): 
                             no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
 
+plans_app = typer.Typer(help="Capacity plans in the register (SMS_DATABASE_URL): list, approve, activate.",
+                        no_args_is_help=True)
+app.add_typer(plans_app, name="plans")
+
 _MOVES = {"ack": "acknowledged", "assign": "assigned", "pend": "pending", "escalate": "escalated",
           "resolve": "resolved", "close": "closed", "reopen": "new"}
 
@@ -146,6 +150,59 @@ def _move_command(name: str, state: str):
 
 for _name, _state in _MOVES.items():
     _move_command(_name, _state)
+
+
+@app.command("forecast")
+def forecast(
+    ctx: typer.Context,
+    catalogue: Path = typer.Option(..., "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
+    prometheus: Optional[str] = typer.Option(None, "--prometheus", "-p", help="Prometheus URL (default: SMS_PROMETHEUS_URL)."),
+    service: Optional[str] = typer.Option(None, "--service", "-s", help="One service; default: every service."),
+    resource: Optional[str] = typer.Option(None, "--resource", "-r", help="One capacity resource of --service."),
+    horizon: Optional[str] = typer.Option(None, "--horizon", help="How far ahead, e.g. 7d (default: the larger of 7d and twice the lead time)."),
+    history: Optional[str] = typer.Option(None, "--history", help="How much history to fit (default: the larger of 28d and four horizons)."),
+    fmt: str = typer.Option("json", "--format", "-f", help="json, csv or html."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: SMS_FORECAST_WORKERS, or one per core)."),
+    save: bool = typer.Option(False, "--save", help="Keep the forecasts as capacity plans in the register."),
+):
+    """Forecast capacity resources, find when each runs out, and rate it ok, plan or urgent
+    (exit 3 when no resource had enough data)."""
+    from sms_metrics.commands.forecast import run_forecast_command
+
+    raise typer.Exit(run_forecast_command(ctx.obj, catalogue=catalogue, prometheus=prometheus, service=service,
+                                          resource=resource, horizon=horizon, history=history, fmt=fmt, out=out,
+                                          workers=jobs, save=save))
+
+
+@plans_app.command("list")
+def plans_list(
+    ctx: typer.Context,
+    status: Optional[str] = typer.Option("current", "--status", help="current, draft, approved, active, superseded"),
+    service: Optional[str] = typer.Option(None, "--service"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+):
+    """List capacity plans, newest first."""
+    from sms_metrics.commands.plans import show_plans
+
+    out = show_plans(ctx.obj, status=status, service=service, fmt=fmt)
+    if out:
+        typer.echo(out, nl=False)
+
+
+def _plan_command(name: str, state: str):
+    def command(ctx: typer.Context, plan_id: int = typer.Argument(..., help="Capacity plan id"),
+                reason: Optional[str] = typer.Option(None, "--reason"),
+                actor: Optional[str] = typer.Option(None, "--actor", help="Who does it (default cli:$USER)")):
+        from sms_metrics.commands.plans import move_plan
+
+        typer.echo(move_plan(ctx.obj, plan_id, state, actor=actor, reason=reason))
+    command.__doc__ = f"Move a capacity plan to {state}."
+    plans_app.command(name)(command)
+
+
+for _name, _state in {"approve": "approved", "activate": "active", "withdraw": "draft", "retire": "superseded"}.items():
+    _plan_command(_name, _state)
 
 
 @app.command("probe")

@@ -38,5 +38,8 @@ class Settings(BaseSettings):
                                      "the webhook answers 503 (Alertmanager retries).")
     webhook_skip_write: bool = Field(False, description="Benchmark only: validate deliveries but skip the "
                                      "database write (the ceiling of benchmarks/webhook_ingest.py).")
+    forecast_hour_utc: int = Field(3, ge=0, le=23, description="Hour (UTC) of the daily capacity forecast job.")
+    forecast_workers: int = Field(0, ge=0, description="Processes for forecasting (0: one per core).")
+    forecast_on_start: bool = Field(False, description="Also run the capacity forecast job when `serve` starts.")
     log_level: str = Field("INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
     work_dir: Path = Field(Path(".sms-metrics"), description="Where `up` keeps the local stack's data.")

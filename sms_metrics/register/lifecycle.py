@@ -19,8 +19,17 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         "resolved": frozenset({"closed", "new"}),       # new = reopened
         "closed": frozenset(),
     },
+    # A capacity plan: drafted from a forecast, approved and put into effect by people; a newer
+    # forecast supersedes the current plan's figures (the superseded record keeps them).
+    "capacity_plan": {
+        "draft": frozenset({"approved", "superseded"}),
+        "approved": frozenset({"active", "draft", "superseded"}),
+        "active": frozenset({"superseded"}),
+        "superseded": frozenset(),
+    },
 }
-OPEN_STATES = {"incident": frozenset({"new", "acknowledged", "assigned", "pending", "escalated"})}
+OPEN_STATES = {"incident": frozenset({"new", "acknowledged", "assigned", "pending", "escalated"}),
+               "capacity_plan": frozenset({"draft", "approved", "active"})}
 
 
 def check(kind: str, current: str, target: str) -> None:

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from sms_metrics.register.db import transaction
 from sms_metrics.register.incidents.models import IncidentRead, TransitionRequest
 from sms_metrics.register.incidents.service import list_incidents, transition
-from sms_metrics.register.webhook.views import bearer_ok
+from sms_metrics.register.webhook.views import admin_guard
 
 
 def incidents_router(state) -> APIRouter:
-    def admin(request: Request) -> str:
-        if not bearer_ok(request, state.settings.admin_token):
-            raise HTTPException(401, "missing or wrong bearer token")
-        return "admin"
-
+    admin = admin_guard(state)
     router = APIRouter(prefix="/api/v1/incidents", dependencies=[Depends(admin)])
 
     @router.get("", response_model=list[IncidentRead])

@@ -1,0 +1,127 @@
+"""Forecast many capacity resources: histories read concurrently, forecasts in worker processes
+(statsmodels fits are CPU-bound; one process per core)."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from sms_metrics.adapters.prometheus import PrometheusPort
+from sms_metrics.capacity.history import read_history
+from sms_metrics.capacity.result import forecast_document
+from sms_metrics.catalogue.model import Catalogue, CapacityResource
+from sms_metrics.core.durations import parse_duration
+from sms_metrics.errors import InputError, InsufficientData, SmsError
+from sms_metrics.forecasting.pipeline import Resource, forecast_capacity, inputs_hash
+from sms_metrics.forecasting.prepare import Series
+
+log = logging.getLogger(__name__)
+DEFAULT_MIN_HORIZON = 7 * 86400
+
+
+@dataclass(frozen=True)
+class Target:
+    service: str
+    resource: CapacityResource
+
+    @property
+    def lead_time_seconds(self) -> float:
+        return parse_duration(self.resource.lead_time)
+
+    def horizon_seconds(self, horizon: str | None) -> float:
+        """``--horizon``, else the larger of 7 days and twice the lead time (DESIGN.md)."""
+        return parse_duration(horizon) if horizon else max(DEFAULT_MIN_HORIZON, 2 * self.lead_time_seconds)
+
+
+@dataclass
+class Outcome:
+    """What became of one resource: a forecast document, or why there is none."""
+
+    target: Target
+    doc: dict | None = None
+    error: str | None = None
+    insufficient: bool = False
+    history: Series | None = field(default=None, repr=False)
+
+
+def select_targets(catalogue: Catalogue, service: str | None = None, resource: str | None = None) -> list[Target]:
+    targets = []
+    for svc in catalogue.services:
+        if service and svc.name != service:
+            continue
+        for res in svc.capacity:
+            if resource is None or res.name == resource:
+                targets.append(Target(svc.name, res))
+    if service:
+        catalogue.service(service)             # raises with the known names when unknown
+    if not targets:
+        what = f"service {service!r}" if service else "the catalogue"
+        extra = f" named {resource!r}" if resource else ""
+        raise InputError(f"{what} has no capacity resource{extra}")
+    return targets
+
+
+def _forecast(job: tuple[Target, Series, float, float]) -> Outcome:
+    target, series, horizon, now = job
+    res = target.resource
+    spec = Resource(limit=res.limit, direction=res.direction, lead_time_seconds=target.lead_time_seconds)
+    try:
+        fc = forecast_capacity(series, spec, horizon_seconds=horizon, now=now)
+    except SmsError as exc:
+        return Outcome(target, error=str(exc), insufficient=isinstance(exc, InsufficientData), history=series)
+    except Exception as exc:          # a model library failing on odd data must not stop the others
+        return Outcome(target, error=f"forecast failed: {exc}", history=series)
+    if horizon < 2 * spec.lead_time_seconds:
+        fc.notes.append(f"the horizon ({horizon / 86400:g} d) is shorter than twice the lead time "
+                        f"({2 * spec.lead_time_seconds / 86400:g} d): ok only means no exhaustion within the horizon")
+    doc = forecast_document(target.service, res, fc, horizon_seconds=horizon,
+                            lead_time_seconds=spec.lead_time_seconds,
+                            inputs_hash=inputs_hash(series, spec, horizon))
+    return Outcome(target, doc=doc, history=series)
+
+
+def forecast_targets(prom: PrometheusPort, targets: list[Target], *, now: datetime, horizon: str | None = None,
+                     history: str | None = None, workers: int | None = None, read_concurrency: int = 4,
+                     on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Forecast every target; the outcomes come back in the order of ``targets``."""
+    history_seconds = parse_duration(history) if history else None
+    horizons = [t.horizon_seconds(horizon) for t in targets]
+
+    def read(i: int):
+        try:
+            return read_history(prom, targets[i].resource, horizon_seconds=horizons[i], now=now,
+                                history_seconds=history_seconds)
+        except InsufficientData as exc:
+            return Outcome(targets[i], error=f"insufficient data: {exc}", insufficient=True)
+
+    outcomes: list[Outcome | None] = [None] * len(targets)
+    jobs = []
+    with ThreadPoolExecutor(max_workers=max(1, read_concurrency)) as pool:
+        for i, got in enumerate(pool.map(read, range(len(targets)))):
+            if isinstance(got, Outcome):
+                outcomes[i] = got
+                if on_done:
+                    on_done(got)
+            else:
+                jobs.append((i, (targets[i], got, horizons[i], now.timestamp())))
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(jobs) > 1:
+        # spawn, not fork: `serve` has threads (uvicorn, the scheduler) that a fork would copy mid-flight.
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = pool.map(_forecast, [j for _, j in jobs], chunksize=max(1, len(jobs) // (workers * 8)))
+            for (i, _), out in zip(jobs, results):
+                outcomes[i] = out
+                if on_done:
+                    on_done(out)
+    else:
+        for i, job in jobs:
+            outcomes[i] = _forecast(job)
+            if on_done:
+                on_done(outcomes[i])
+    return [o for o in outcomes if o is not None]

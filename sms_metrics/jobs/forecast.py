@@ -1,0 +1,35 @@
+"""The daily capacity job: re-forecast every catalogue resource on all cores and keep the results
+as capacity plans. A resource without enough data keeps its current plan untouched."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from sms_metrics.adapters.prometheus import PrometheusHTTP
+from sms_metrics.capacity.run import forecast_targets, select_targets
+from sms_metrics.register.capacity.service import record_forecasts
+from sms_metrics.register.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def run_capacity_forecasts(state) -> int:
+    """One pass; returns the number of plans written."""
+    settings, catalogue = state.settings, state.catalogue
+    if catalogue is None or not any(s.capacity for s in catalogue.services):
+        return 0
+    prom = PrometheusHTTP.from_settings(settings)
+    outcomes = forecast_targets(prom, select_targets(catalogue), now=datetime.now(timezone.utc),
+                                workers=settings.forecast_workers or None,
+                                read_concurrency=settings.prometheus_concurrency)
+    for o in outcomes:
+        if o.error:
+            state.metrics.forecast_skipped.labels(o.target.service, o.target.resource.name).inc()
+            log.warning("capacity %s/%s not forecast: %s", o.target.service, o.target.resource.name, o.error)
+    docs = [o.doc for o in outcomes if o.doc]
+    with transaction(state.sessions) as session:
+        done = record_forecasts(session, docs, actor="job:capacity-forecast")
+    log.info("capacity forecasts: %d resources, %d new plans, %d unchanged, %d not forecast",
+             len(outcomes), done.created, done.unchanged, len(outcomes) - len(docs))
+    return done.created
