@@ -66,6 +66,16 @@ def select_targets(catalogue: Catalogue, service: str | None = None, resource: s
     return targets
 
 
+def _one_thread_per_worker() -> None:
+    """Each worker process owns a core: BLAS threads inside it would only fight the other workers
+    (measured: 6x slower on 2 cores with OpenBLAS's default of a thread per core)."""
+    import scipy.linalg  # noqa: F401  (scipy brings its own OpenBLAS: load it before limiting)
+    import statsmodels.tsa.api  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
 def _forecast(job: tuple[Target, Series, float, float]) -> Outcome:
     target, series, horizon, now = job
     res = target.resource
@@ -112,7 +122,7 @@ def forecast_targets(prom: PrometheusPort, targets: list[Target], *, now: dateti
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(jobs) > 1:
         # spawn, not fork: `serve` has threads (uvicorn, the scheduler) that a fork would copy mid-flight.
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_one_thread_per_worker,
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
             results = pool.map(_forecast, [j for _, j in jobs], chunksize=max(1, len(jobs) // (workers * 8)))
             for (i, _), out in zip(jobs, results):

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from sms_metrics.adapters.prometheus import PrometheusHTTP
 from sms_metrics.catalogue import load_catalogue
+from sms_metrics.commands.forecast import run_forecasts
 from sms_metrics.commands.report import produce_reports
 from sms_metrics.config import Settings
 from sms_metrics.core.periods import parse_period, previous_month
@@ -22,6 +23,7 @@ from sms_metrics.commands.rules import load_windows
 from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
 from sms_metrics.rules.generator import catalogue_rules
 from sms_metrics.rules.writer import write_rules
+from sms_metrics.reports.capacity import CAPACITY_FORMATS, by_urgency, render_capacity
 from sms_metrics.reports.render import FORMATS, render
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,27 @@ def _summary(reports: list[dict]) -> Table:
                       "n/a" if r["met"] is None else ("yes" if r["met"] else "[red]no[/]"),
                       "n/a" if b is None else f"{b:.1f}%", "n/a" if c is None else f"{c:.1f}%")
     return table
+
+
+def _capacity_reports(settings: Settings, cat, prom, out: Path) -> None:
+    """Forecast every capacity resource and write capacity.{json,csv,html}."""
+    outcomes = run_forecasts(settings, catalogue=cat, prom=prom)
+    docs = [o.doc for o in outcomes if o.doc]
+    problems = [f"{o.target.service}/{o.target.resource.name}: {o.error}" for o in outcomes if not o.doc]
+    histories = {(o.target.service, o.target.resource.name): o.history for o in outcomes}
+    for fmt in CAPACITY_FORMATS:
+        path = out / f"capacity.{fmt}"
+        path.write_text(render_capacity(docs, fmt, single=False, histories=histories, problems=problems))
+        log.info("wrote %s", path)
+    table = Table(title="Capacity forecasts")
+    for col in ("service", "resource", "status", "exhaustion", "lead time", "model"):
+        table.add_column(col)
+    for d in by_urgency(docs):
+        table.add_row(d["service"], d["resource"], d["status"], d["exhaustion"]["at"] or "not within horizon",
+                      f"{d['lead_time_seconds'] / 86400:g} d", d["model"])
+    Console().print(table)
+    for p in problems:
+        log.warning("not forecast: %s", p)
 
 
 def run_up(settings: Settings, *, catalogue: Path | None, period: str | None, out: Path,
@@ -69,6 +92,8 @@ def run_up(settings: Settings, *, catalogue: Path | None, period: str | None, ou
             path.write_text(render(reports, fmt, single=False))
             log.info("wrote %s", path)
         Console().print(_summary(reports))
+        if any(s.capacity for s in cat.services):
+            _capacity_reports(settings, cat, prom, out)
         Console().print(f"Reports in [bold]{out}/[/]; Prometheus at {prom_proc.url} with "
                         f"{len(rule_files)} rule files (SLO recordings and alerts)")
         if keep_running:

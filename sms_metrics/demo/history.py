@@ -69,8 +69,22 @@ def _histogram(rng, ts, selector, hist):
     hist.append((f"{name}_count", labels, ts, total))
 
 
+def _capacity(rng, ts, res, family):
+    """A disk filling towards its limit or a daily and weekly seasonal load well below it."""
+    name, labels = selector_labels(res.query)
+    days = (ts - ts[-1]) / 86400                       # 0 now, negative in the past
+    daily = np.sin(2 * np.pi * (ts % 86400) / 86400 - 2.0)
+    weekend = ((ts // 86400 + 3) % 7 >= 5).astype(float)
+    if res.direction == "down":                        # 20 GB a day: 25 days left, 4 GB more used by day
+        value = 20e9 * (25 - days) - 4e9 * daily + rng.normal(0, 1e9, len(ts))
+    else:
+        value = res.limit * (0.35 + 0.1 * daily - 0.08 * weekend + 0.002 * days) + rng.normal(0, 10, len(ts))
+    family.setdefault(name, []).append((labels, ts, value))
+
+
 def write_demo_history(catalogue: Catalogue, path: Path, *, start: datetime, end: datetime, seed: int = 7) -> int:
-    """Write 1-minute history of every demo SLI between ``start`` and ``end``; returns sample lines."""
+    """Write 1-minute history of every demo SLI and capacity resource between ``start`` and ``end``;
+    returns sample lines."""
     rng = np.random.default_rng(seed)
     ts = np.arange(int(start.timestamp()) // 60 * 60, int(end.timestamp()), 60, dtype=float)
     gauges: dict[str, list] = {}
@@ -87,6 +101,8 @@ def write_demo_history(catalogue: Catalogue, path: Path, *, start: datetime, end
                 _events(rng, ts, svc.name, counters)
             elif kind == "latency":
                 _histogram(rng, ts, slo.sli.latency.histogram, hist)
+        for res in svc.capacity:
+            _capacity(rng, ts, res, gauges)
     lines = 0
     with open(path, "w") as out:
         for name, series in gauges.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -25,7 +26,7 @@ def test_up_runs_the_demo_and_writes_every_format(tmp_path):
     assert done.returncode == 0, done.stderr
     files = sorted(p.name for p in (tmp_path / "reports").iterdir())
     assert files == ["availability-2026-10.csv", "availability-2026-10.html", "availability-2026-10.json",
-                     "availability-2026-10.md"]
+                     "availability-2026-10.md", "capacity.csv", "capacity.html", "capacity.json"]
     reports = json.loads((tmp_path / "reports" / "availability-2026-10.json").read_text())
     assert [r["service"] for r in reports] == ["checkout", "search", "catalogue-api", "payments-gateway"]
     assert all(r["availability_percent"] is not None and r["data_coverage_percent"] > 99 for r in reports)
@@ -33,6 +34,12 @@ def test_up_runs_the_demo_and_writes_every_format(tmp_path):
     assert checkout["excluded_seconds"] == 7200          # the catalogue's maintenance window
     assert 0 < checkout["downtime_seconds"] < 31 * 86400
     assert "Availability by service" in done.stdout
+    capacity = {d["resource"]: d for d in json.loads((tmp_path / "reports" / "capacity.json").read_text())}
+    disk, conns = capacity["db-disk"], capacity["connections"]
+    left = datetime.fromisoformat(disk["exhaustion"]["at"]) - datetime.now(timezone.utc)
+    assert disk["status"] == "plan" and timedelta(days=23) < left < timedelta(days=27)   # 25 days of space left
+    assert conns["status"] == "ok" and conns["exhaustion"]["at"] is None
+    assert "Capacity forecasts" in done.stdout
 
 
 def test_catalogue_import_writes_a_valid_catalogue(tmp_path):
