@@ -42,7 +42,10 @@ def test_demo_rules_load_and_evaluate_without_errors(tmp_path):
     with LocalPrometheus(tmp_path, rule_files=files, scrape_interval="1s") as prom:
         groups = _wait_for_evaluations(prom.url)
         rules = [r for g in groups for r in g["rules"]]
-        assert len(groups) == 5 and len(rules) > 50          # one group per SLO
+        slo_groups = [g for g in groups if g["name"].startswith("sms-slo-")]
+        assert len(slo_groups) == 5 and len(rules) > 50      # one group per SLO
+        assert sorted(g["name"] for g in groups if g not in slo_groups) == ["sms-capacity-checkout",
+                                                                            "sms-capacity-search"]
         broken = [(r["name"], r.get("lastError")) for r in rules if r["health"] != "ok" or r.get("lastError")]
         assert broken == []
         got = requests.get(f"{prom.url}/api/v1/query", params={"query": "slo:sli_error:ratio_rate5m"}).json()
