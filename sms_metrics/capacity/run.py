@@ -16,7 +16,7 @@ from sms_metrics.capacity.history import read_history
 from sms_metrics.capacity.result import forecast_document
 from sms_metrics.catalogue.model import Catalogue, CapacityResource
 from sms_metrics.core.durations import parse_duration
-from sms_metrics.errors import InputError, InsufficientData, SmsError
+from sms_metrics.errors import InputError, InsufficientData, PrometheusQueryError, SmsError
 from sms_metrics.forecasting.pipeline import Resource, forecast_capacity, inputs_hash
 from sms_metrics.forecasting.prepare import Series
 
@@ -46,6 +46,7 @@ class Outcome:
     doc: dict | None = None
     error: str | None = None
     insufficient: bool = False
+    query_error: PrometheusQueryError | None = field(default=None, repr=False)
     history: Series | None = field(default=None, repr=False)
 
 
@@ -108,6 +109,8 @@ def forecast_targets(prom: PrometheusPort, targets: list[Target], *, now: dateti
                                 history_seconds=history_seconds)
         except InsufficientData as exc:
             return Outcome(targets[i], error=f"insufficient data: {exc}", insufficient=True)
+        except PrometheusQueryError as exc:          # one bad query must not stop the other resources
+            return Outcome(targets[i], error=str(exc), query_error=exc)
 
     outcomes: list[Outcome | None] = [None] * len(targets)
     jobs = []

@@ -56,6 +56,9 @@ def run_forecast_command(settings: Settings, *, catalogue: Path, prometheus: str
     problems = [f"{o.target.service}/{o.target.resource.name}: {o.error}" for o in outcomes if not o.doc]
     for p in problems:
         log.warning("not forecast: %s", p)
+    bad_queries = [o.query_error for o in outcomes if o.query_error]
+    if not docs and bad_queries:
+        raise bad_queries[0]
     if save and docs:
         from sms_metrics.commands.incidents import _sessions, default_actor
         from sms_metrics.register.capacity.service import record_forecasts

@@ -128,3 +128,33 @@ def test_bad_arguments_are_explained(capacity_prometheus, catalogue, args, messa
 def test_unreachable_prometheus_is_one_clear_line(catalogue):
     got = run_cli("forecast", "-c", str(catalogue), "-p", "http://127.0.0.1:9", env={"SMS_PROMETHEUS_RETRIES": "0"})
     assert got.returncode == 4 and "cannot reach Prometheus at http://127.0.0.1:9" in got.stderr
+
+
+def test_saved_plans_survive_a_later_run_without_enough_data(capacity_prometheus, catalogue, tmp_path):
+    env = {"SMS_DATABASE_URL": f"sqlite:///{tmp_path / 'register.db'}"}
+    args = ["forecast", "-c", str(catalogue), "-p", capacity_prometheus.url, "-s", "files", "-r", "disk", "--save"]
+    assert run_cli(*args, env=env).returncode == 0
+    before = json.loads(run_cli("plans", "list", "--format", "json", env=env).stdout)
+    assert [(p["resource"], p["status"], p["forecast_status"]) for p in before] == [("disk", "draft", "plan")]
+    # two hours of history are too few: nothing is written and the draft keeps its figures
+    starved = run_cli(*args, "--history", "2h", env=env)
+    assert starved.returncode == 3 and "insufficient data" in starved.stderr
+    assert json.loads(run_cli("plans", "list", "--format", "json", env=env).stdout) == before
+    approved = run_cli("plans", "approve", str(before[0]["id"]), env=env)
+    assert approved.returncode == 0 and "approved" in approved.stdout
+    refused = run_cli("plans", "retire", "999", env=env)
+    assert refused.returncode == 2 and "capacity plan 999 does not exist" in refused.stderr
+
+
+def test_a_bad_query_is_named_and_does_not_stop_the_others(capacity_prometheus, tmp_path):
+    cat = tmp_path / "sms.yaml"
+    cat.write_text(sc.CATALOGUE + """
+  - name: broken
+    capacity:
+      - {name: typo, query: 'rate(queue_messages[5m]', limit: 1, direction: up, lead_time: 1d}
+""")
+    both = run_cli("forecast", "-c", str(cat), "-p", capacity_prometheus.url, "--format", "csv")
+    assert both.returncode == 0 and len(both.stdout.strip().splitlines()) == 1 + 4
+    assert "broken/typo" in both.stderr and "rejected" in both.stderr
+    alone = run_cli("forecast", "-c", str(cat), "-p", capacity_prometheus.url, "-s", "broken", "-r", "typo")
+    assert alone.returncode == 4 and "rate(queue_messages[5m]" in alone.stderr and "rejected" in alone.stderr
