@@ -122,19 +122,21 @@ def forecast_targets(prom: PrometheusPort, targets: list[Target], *, now: dateti
                     on_done(got)
             else:
                 jobs.append((i, (targets[i], got, horizons[i], now.timestamp())))
-    workers = workers or os.cpu_count() or 1
+    for i, out in _run_jobs(jobs, workers or os.cpu_count() or 1):
+        outcomes[i] = out
+        if on_done:
+            on_done(out)
+    return [o for o in outcomes if o is not None]
+
+
+def _run_jobs(jobs: list, workers: int):
+    """Yield (index, Outcome) as the forecasts finish, in order, in worker processes when it pays."""
     if workers > 1 and len(jobs) > 1:
         # spawn, not fork: `serve` has threads (uvicorn, the scheduler) that a fork would copy mid-flight.
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_one_thread_per_worker,
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
             results = pool.map(_forecast, [j for _, j in jobs], chunksize=max(1, len(jobs) // (workers * 8)))
-            for (i, _), out in zip(jobs, results):
-                outcomes[i] = out
-                if on_done:
-                    on_done(out)
+            yield from zip((i for i, _ in jobs), results)
     else:
         for i, job in jobs:
-            outcomes[i] = _forecast(job)
-            if on_done:
-                on_done(outcomes[i])
-    return [o for o in outcomes if o is not None]
+            yield i, _forecast(job)

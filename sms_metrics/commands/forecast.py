@@ -35,6 +35,16 @@ def run_forecasts(settings: Settings, *, catalogue, prom, service=None, resource
                                 on_done=lambda _o: progress.advance(task))
 
 
+def _save(settings: Settings, docs: list[dict]) -> None:
+    from sms_metrics.commands.incidents import _sessions, default_actor
+    from sms_metrics.register.capacity.service import record_forecasts
+    from sms_metrics.register.db import transaction
+
+    with transaction(_sessions(settings)) as session:
+        changed = record_forecasts(session, docs, actor=default_actor())
+    log.info("capacity plans: %d new, %d unchanged", changed.created, changed.unchanged)
+
+
 def run_forecast_command(settings: Settings, *, catalogue: Path, prometheus: str | None, service: str | None,
                          resource: str | None, horizon: str | None, history: str | None, fmt: str,
                          out: Path | None, workers: int | None, save: bool) -> int:
@@ -60,13 +70,7 @@ def run_forecast_command(settings: Settings, *, catalogue: Path, prometheus: str
     if not docs and bad_queries:
         raise bad_queries[0]
     if save and docs:
-        from sms_metrics.commands.incidents import _sessions, default_actor
-        from sms_metrics.register.capacity.service import record_forecasts
-        from sms_metrics.register.db import transaction
-
-        with transaction(_sessions(settings)) as session:
-            changed = record_forecasts(session, docs, actor=default_actor())
-        log.info("capacity plans: %d new, %d unchanged", changed.created, changed.unchanged)
+        _save(settings, docs)
     single = bool(service and resource)
     if docs:
         text = render_capacity(docs, fmt, single=single,

@@ -91,12 +91,13 @@ def _scale(z: np.ndarray, level: float, zq: float) -> float:
     return float(np.clip(np.quantile(np.abs(z), level) / zq, *SCALE_BOUNDS))
 
 
-def select_model(y: np.ndarray, h: int, periods: tuple[int, ...], names: tuple[str, ...] = tuple(MODELS)) -> Selection:
-    """Backtest every model from rolling origins and choose by mean MASE."""
-    usable = usable_periods(len(y), periods)
-    m = max(usable) if usable else 1
-    hb, origins = backtest_origins(len(y), h, m)
-    runs: dict[str, list[tuple[np.ndarray, Prediction, np.ndarray]]] = {}
+Run = list[tuple[np.ndarray, Prediction, np.ndarray]]      # (test, prediction, train) per origin
+
+
+def _run_origins(y: np.ndarray, hb: int, origins: list[int], periods: tuple[int, ...],
+                 names: tuple[str, ...]) -> tuple[dict[str, Run], set[str]]:
+    """Every model's backtest forecasts; a model that fails at any origin is dropped."""
+    runs: dict[str, Run] = {}
     failed: set[str] = set()
     for o in origins:
         train, test = y[:o], y[o:o + hb]
@@ -104,29 +105,42 @@ def select_model(y: np.ndarray, h: int, periods: tuple[int, ...], names: tuple[s
         failed |= set(names) - set(preds)
         for name, p in preds.items():
             runs.setdefault(name, []).append((test, Prediction(p.mean[:len(test)], p.std[:len(test)]), train))
-    runs = {k: v for k, v in runs.items() if k not in failed and len(v) == len(origins)}
+    return {k: v for k, v in runs.items() if k not in failed and len(v) == len(origins)}, failed
+
+
+def _averages(runs: dict[str, Run], ranked: list[str]) -> dict[tuple[str, ...], Run]:
+    """Backtest runs of the averages of the two and of the three best models."""
+    out = {}
+    for k in (2, 3):
+        if len(ranked) >= k:
+            top = tuple(ranked[:k])
+            out[top] = [(r[0][0], _combine([x[1] for x in r]), r[0][2]) for r in zip(*(runs[n] for n in top))]
+    return out
+
+
+def select_model(y: np.ndarray, h: int, periods: tuple[int, ...], names: tuple[str, ...] = tuple(MODELS)) -> Selection:
+    """Backtest every model from rolling origins and choose by mean MASE."""
+    usable = usable_periods(len(y), periods)
+    m = max(usable) if usable else 1
+    hb, origins = backtest_origins(len(y), h, m)
+    runs, failed = _run_origins(y, hb, origins, periods, names)
     if not runs:
         raise ModelFailed("no model could be fitted to the history")
 
-    def score(rs) -> Score:
+    def score(rs: Run) -> Score:
         return Score(float(np.mean([mase(t, p.mean, tr, m) for t, p, tr in rs])),
                      float(np.mean([smape(t, p.mean) for t, p, tr in rs])))
 
     scores = {k: score(v) for k, v in runs.items()}
-    ranked = sorted(scores, key=lambda k: (scores[k].mase, ORDER.index(k)))
     parts: dict[str, tuple[str, ...]] = {k: (k,) for k in runs}
-    combos = {}
-    for k in (2, 3):
-        if len(ranked) >= k:
-            top = tuple(ranked[:k])
-            rs = [(r[0][0], _combine([x[1] for x in r]), r[0][2]) for r in zip(*(runs[n] for n in top))]
-            combos[top] = (score(rs), rs)
     best = min(scores, key=lambda k: (scores[k].mase, ORDER.index(k)))
-    if combos:
-        top = min(combos, key=lambda c: combos[c][0].mase)
-        if not scores[best].mase < SINGLE_MARGIN * combos[top][0].mase:
+    averages = {top: (score(rs), rs) for top, rs in _averages(runs, sorted(scores, key=lambda k: (
+        scores[k].mase, ORDER.index(k)))).items()}
+    if averages:
+        top = min(averages, key=lambda c: averages[c][0].mase)
+        if not scores[best].mase < SINGLE_MARGIN * averages[top][0].mase:
             best = COMBINATION
-            scores[COMBINATION], runs[COMBINATION] = combos[top]
+            scores[COMBINATION], runs[COMBINATION] = averages[top]
             parts[COMBINATION] = top
     z = np.concatenate([(t - p.mean) / np.where(p.std > 0, p.std, np.nan) for t, p, _ in runs[best]])
     sel = Selection(model=best, parts=parts[best], scores=scores, scale80=_scale(z, 0.80, Z80),
