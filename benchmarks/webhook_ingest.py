@@ -6,6 +6,7 @@
     against the same server with the database write skipped (SMS_WEBHOOK_SKIP_WRITE=1) as the ceiling.
 
 Usage: .venv/bin/python benchmarks/webhook_ingest.py [--rate 20 --alerts 100 --seconds 60 --senders 50]
+       [--only fixed|saturation]
 """
 
 from __future__ import annotations
@@ -120,9 +121,10 @@ def main() -> None:
     ap.add_argument("--alerts", type=int, nargs="+", default=[1, 10, 100])
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--senders", type=int, default=50)
+    ap.add_argument("--only", choices=["fixed", "saturation"], help="run one of the two parts")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sms-bench-webhook-"))
-    for n in args.alerts:
+    for n in args.alerts if args.only != "saturation" else []:
         server = Server(work / f"fixed-{n}", False) if (work / f"fixed-{n}").mkdir() is None else None
         try:
             lat, sent, failed = asyncio.run(fixed_rate(server.url, args.rate, n, args.seconds))
@@ -132,7 +134,7 @@ def main() -> None:
                   flush=True)
         finally:
             server.stop()
-    for n in args.alerts:
+    for n in args.alerts if args.only != "fixed" else []:
         results = {}
         for skip in (False, True):
             d = work / f"sat-{n}-{skip}"

@@ -25,13 +25,14 @@ from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from sms_metrics.register.capacity.metrics import CapacityCollector
 from sms_metrics.register.capacity.service import PlanNotFound
 from sms_metrics.register.capacity.views import capacity_router
-from sms_metrics.register.db import DatabaseBusy, Writer, make_engine, session_factory
+from sms_metrics.register.db import DatabaseBusy, make_engine, session_factory
 from sms_metrics.register.incidents.metrics import IncidentCollector
 from sms_metrics.register.incidents.service import IncidentNotFound
 from sms_metrics.register.incidents.views import incidents_router
 from sms_metrics.register.lifecycle import IllegalTransition
 from sms_metrics.register.migrations import upgrade
 from sms_metrics.register.webhook.views import webhook_router
+from sms_metrics.register.webhook.writer import DeliveryWriter, delivery_writer
 from sms_metrics.probing.config import load_probe_files
 from sms_metrics.probing.endpoint import ProbeGate, probe_router
 from sms_metrics.probing.scheduler import Scheduler
@@ -60,7 +61,7 @@ class AppState:
     sessions: sessionmaker[Session]
     catalogue: Catalogue | None
     metrics: ServiceMetrics
-    writer: Writer
+    writer: DeliveryWriter
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -78,8 +79,9 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
     registry = CollectorRegistry()
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.database_busy_timeout_ms)
     upgrade(engine)
-    state = AppState(settings, session_factory(engine), catalogue, ServiceMetrics(registry),
-                     Writer(settings.database_url))
+    sessions = session_factory(engine)
+    state = AppState(settings, sessions, catalogue, ServiceMetrics(registry),
+                     delivery_writer(settings, catalogue, sessions))
     modules, targets = load_probe_files(list(probe_paths)) if probe_paths else ({}, [])
     scheduler = Scheduler(targets, modules, registry=registry, concurrency=settings.probe_concurrency)
 
@@ -88,6 +90,7 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        state.writer.start()
         task = asyncio.create_task(scheduler.run()) if targets else None
         jobs = AsyncIOScheduler()
         jobs.add_job(guarded("sla-clocks", run_sla_clocks, state), "interval",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 from typing import Iterator
 
@@ -61,23 +59,3 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-class Writer:
-    """Runs write transactions off the event loop, on one thread for SQLite (a single writer, so
-    no lock contention) or a few for PostgreSQL; the loop keeps parsing the next requests."""
-
-    def __init__(self, url: str):
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1 if url.startswith("sqlite") else 4,
-                                                           thread_name_prefix="register-writer")
-        self.pending = 0
-
-    async def run(self, fn):
-        self.pending += 1
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
-        finally:
-            self.pending -= 1
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)

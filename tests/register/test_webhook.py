@@ -185,3 +185,17 @@ def test_a_locked_database_answers_503_and_writes_nothing(tmp_path):
         r = client.post("/api/v1/webhooks/alertmanager", json=payload(alert()),
                         headers={"Authorization": f"Bearer {WEBHOOK}"})
         assert r.status_code == 200                        # Alertmanager's retry then succeeds
+
+
+def test_a_dead_writer_process_is_replaced_and_nothing_is_lost(client, db):
+    writer = client.app.state.sms.writer
+    if db.url.startswith("postgresql"):
+        pytest.skip("PostgreSQL deliveries are written by threads, not a writer process")
+    assert client.hook(payload(alert(fingerprint="w1"))).status_code == 200
+    first = writer._proc
+    first.kill()
+    first.join(5)
+    r = client.hook(payload(alert(fingerprint="w2", starts="2026-11-02T10:05:00Z")))
+    assert r.status_code == 200 and r.json()["actions"] == {"opened": 1}
+    assert writer._proc.pid != first.pid and writer._proc.is_alive()
+    assert db.rows("SELECT fingerprint FROM incidents ORDER BY id") == [("w1",), ("w2",)]

@@ -6,15 +6,12 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections import Counter as Tally
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
 
 from sms_metrics.catalogue.yamlsource import format_loc
-from sms_metrics.register.db import transaction
-from sms_metrics.register.incidents.service import ingest_alerts
 from sms_metrics.register.webhook.schema import WebhookPayload
 
 log = logging.getLogger(__name__)
@@ -72,7 +69,6 @@ def webhook_router(state) -> APIRouter:
                         for e in exc.errors()[:20]]
             raise HTTPException(422, {"error": "not an Alertmanager v4 webhook payload", "problems": problems}) from None
         now = datetime.now(timezone.utc)
-        window = timedelta(seconds=state.settings.reopen_window_seconds)
         if state.settings.webhook_skip_write:
             return {"received": len(payload.alerts), "truncated": payload.truncatedAlerts, "actions": {"skipped": 1}}
         if state.writer.pending >= state.settings.webhook_max_pending:
@@ -80,11 +76,7 @@ def webhook_router(state) -> APIRouter:
             raise HTTPException(503, f"overloaded: {state.writer.pending} deliveries are waiting to be written; "
                                      "Alertmanager will retry", headers={"Retry-After": "1"})
 
-        def write():
-            with transaction(state.sessions) as session:
-                return Tally(ingest_alerts(session, alerts=payload.alerts, catalogue=state.catalogue, now=now,
-                                           reopen_window=window))
-        actions = await state.writer.run(write)
+        actions = await state.writer.write(payload, body, now)
         state.metrics.deliveries.labels("ok").inc()
         if payload.truncatedAlerts:
             log.warning("delivery %s: %d alerts truncated by Alertmanager; they are left as they are",
