@@ -50,3 +50,32 @@ def test_a_failing_job_is_counted_not_raised(client):
         raise RuntimeError("database on fire")
     guarded("demo", boom, state)()
     assert 'sms_job_failures_total{job="demo"} 1.0' in client.get("/metrics").text
+
+
+class Flaky(BaseHTTPRequestHandler):
+    answers: list = []
+    received: list = []
+
+    def do_POST(self):
+        Flaky.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(Flaky.answers.pop(0) if Flaky.answers else 204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+def test_notifications_are_retried_on_5xx_and_counted_when_they_fail(client):
+    inbox = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=inbox.serve_forever, daemon=True).start()
+    state = client.app.state.sms
+    state.settings = state.settings.model_copy(update={"notify_url": f"http://127.0.0.1:{inbox.server_port}/"})
+    two_hours_ago = (datetime.now(timezone.utc) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    client.hook(payload(alert("late", starts=two_hours_ago)))
+    # the warning gets through on its second attempt; the breach is refused with 400 (not retried)
+    Flaky.answers, Flaky.received = [503, 204, 400], []
+    assert run_sla_clocks(state) == 2
+    assert [(m["clock"], m["event"]) for m in Flaky.received] == [("response", "warning")] * 2 + [("response", "breach")]
+    assert "sms_notification_failures_total 1.0" in client.get("/metrics").text
+    inbox.shutdown()
