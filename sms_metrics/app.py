@@ -93,11 +93,12 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
         state.writer.start()
         task = asyncio.create_task(scheduler.run()) if targets else None
         jobs = AsyncIOScheduler()
-        jobs.add_job(guarded("sla-clocks", run_sla_clocks, state), "interval",
+        app.state.jobs = jobs
+        jobs.add_job(guarded("sla-clocks", run_sla_clocks, state), "interval", id="sla-clocks",
                      seconds=settings.sla_check_seconds, max_instances=1, coalesce=True)
         forecast = guarded("capacity-forecast", run_capacity_forecasts, state)
-        jobs.add_job(forecast, "cron", hour=settings.forecast_hour_utc, minute=0, timezone="UTC",
-                     max_instances=1, coalesce=True)
+        jobs.add_job(forecast, "cron", id="capacity-forecast", hour=settings.forecast_hour_utc, minute=0,
+                     timezone="UTC", max_instances=1, coalesce=True)
         if settings.forecast_on_start:
             jobs.add_job(forecast, "date", max_instances=1)
         jobs.start()

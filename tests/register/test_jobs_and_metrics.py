@@ -79,3 +79,10 @@ def test_notifications_are_retried_on_5xx_and_counted_when_they_fail(client):
     assert [(m["clock"], m["event"]) for m in Flaky.received] == [("response", "warning")] * 2 + [("response", "breach")]
     assert "sms_notification_failures_total 1.0" in client.get("/metrics").text
     inbox.shutdown()
+
+
+def test_capacity_forecasts_are_scheduled_daily_at_the_configured_hour(client):
+    job = client.app.state.jobs.get_job("capacity-forecast")
+    assert str(job.trigger) == "cron[hour='3', minute='0']"
+    assert job.next_run_time.hour == 3 and job.next_run_time.utcoffset().total_seconds() == 0
+    assert client.app.state.jobs.get_job("sla-clocks") is not None
