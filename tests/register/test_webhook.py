@@ -199,3 +199,27 @@ def test_a_dead_writer_process_is_replaced_and_nothing_is_lost(client, db):
     assert r.status_code == 200 and r.json()["actions"] == {"opened": 1}
     assert writer._proc.pid != first.pid and writer._proc.is_alive()
     assert db.rows("SELECT fingerprint FROM incidents ORDER BY id") == [("w1",), ("w2",)]
+
+
+def test_a_writer_dying_during_a_delivery_answers_503_and_writes_nothing(client, db):
+    import sqlite3
+    import threading
+    import time
+
+    if db.url.startswith("postgresql"):
+        pytest.skip("PostgreSQL deliveries are written by threads, not a writer process")
+    writer = client.app.state.sms.writer
+    assert client.hook(payload(alert(fingerprint="d0"))).status_code == 200
+    lock = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")               # the writer will wait for this lock...
+    answer = {}
+    t = threading.Thread(target=lambda: answer.update(r=client.hook(payload(alert(fingerprint="d1")))))
+    t.start()
+    time.sleep(1.0)
+    writer._proc.kill()                           # ...and die while waiting
+    t.join(10)
+    lock.rollback()
+    lock.close()
+    assert answer["r"].status_code == 503 and "writer restarted" in answer["r"].json()["detail"]
+    assert db.rows("SELECT fingerprint FROM incidents ORDER BY id") == [("d0",)]
+    assert client.hook(payload(alert(fingerprint="d1"))).status_code == 200      # the retry goes through
