@@ -45,7 +45,6 @@ class Outcome:
     target: Target
     doc: dict | None = None
     error: str | None = None
-    insufficient: bool = False
     query_error: PrometheusQueryError | None = field(default=None, repr=False)
     history: Series | None = field(default=None, repr=False)
 
@@ -84,7 +83,7 @@ def _forecast(job: tuple[Target, Series, float, float]) -> Outcome:
     try:
         fc = forecast_capacity(series, spec, horizon_seconds=horizon, now=now)
     except SmsError as exc:
-        return Outcome(target, error=str(exc), insufficient=isinstance(exc, InsufficientData), history=series)
+        return Outcome(target, error=str(exc), history=series)
     except Exception as exc:          # a model library failing on odd data must not stop the others
         return Outcome(target, error=f"forecast failed: {exc}", history=series)
     if horizon < 2 * spec.lead_time_seconds:
@@ -108,7 +107,7 @@ def forecast_targets(prom: PrometheusPort, targets: list[Target], *, now: dateti
             return read_history(prom, targets[i].resource, horizon_seconds=horizons[i], now=now,
                                 history_seconds=history_seconds)
         except InsufficientData as exc:
-            return Outcome(targets[i], error=f"insufficient data: {exc}", insufficient=True)
+            return Outcome(targets[i], error=f"insufficient data: {exc}")
         except PrometheusQueryError as exc:          # one bad query must not stop the other resources
             return Outcome(targets[i], error=str(exc), query_error=exc)
 

@@ -36,11 +36,11 @@ def run_forecasts(settings: Settings, *, catalogue, prom, service=None, resource
 
 
 def _save(settings: Settings, docs: list[dict]) -> None:
-    from sms_metrics.commands.incidents import _sessions, default_actor
+    from sms_metrics.commands.incidents import register_sessions, default_actor
     from sms_metrics.register.capacity.service import record_forecasts
     from sms_metrics.register.db import transaction
 
-    with transaction(_sessions(settings)) as session:
+    with transaction(register_sessions(settings)) as session:
         changed = record_forecasts(session, docs, actor=default_actor())
     log.info("capacity plans: %d new, %d unchanged", changed.created, changed.unchanged)
 

@@ -16,7 +16,8 @@ from sms_metrics.register.incidents.service import list_incidents, transition
 from sms_metrics.register.migrations import upgrade
 
 
-def _sessions(settings: Settings):
+def register_sessions(settings: Settings):
+    """A session factory on the register of ``settings``, migrated to the newest schema."""
     engine = make_engine(settings.database_url)
     upgrade(engine)
     return session_factory(engine)
@@ -30,7 +31,7 @@ def default_actor() -> str:
 
 
 def show_list(settings: Settings, *, status: str | None, service: str | None, fmt: str, limit: int) -> str | None:
-    with _sessions(settings)() as session:
+    with register_sessions(settings)() as session:
         rows, total = list_incidents(session, status=status, service=service, limit=limit)
         items = [IncidentRead.model_validate(r) for r in rows]
     if fmt == "json":
@@ -48,7 +49,7 @@ def show_list(settings: Settings, *, status: str | None, service: str | None, fm
 
 def move(settings: Settings, incident_id: int, to: str, *, actor: str | None, reason: str | None = None,
          assignee: str | None = None, catalogue=None) -> str:
-    with transaction(_sessions(settings)) as session:
+    with transaction(register_sessions(settings)) as session:
         inc = transition(session, incident_id=incident_id, to=to, actor=actor or default_actor(),
                          now=datetime.now(timezone.utc), reason=reason, assignee=assignee, catalogue=catalogue)
         return f"incident {inc.id}: {inc.status}"

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from rich.console import Console
 from rich.table import Table
 
-from sms_metrics.commands.incidents import _sessions, default_actor
+from sms_metrics.commands.incidents import register_sessions, default_actor
 from sms_metrics.config import Settings
 from sms_metrics.register.capacity.models import CapacityPlanRead
 from sms_metrics.register.capacity.service import list_plans, transition_plan
@@ -16,7 +16,7 @@ from sms_metrics.register.db import transaction
 
 
 def show_plans(settings: Settings, *, status: str | None, service: str | None, fmt: str) -> str | None:
-    with _sessions(settings)() as session:
+    with register_sessions(settings)() as session:
         rows, total = list_plans(session, status=status, service=service, limit=1000)
         items = [CapacityPlanRead.model_validate(r) for r in rows]
     if fmt == "json":
@@ -33,7 +33,7 @@ def show_plans(settings: Settings, *, status: str | None, service: str | None, f
 
 
 def move_plan(settings: Settings, plan_id: int, to: str, *, actor: str | None, reason: str | None) -> str:
-    with transaction(_sessions(settings)) as session:
+    with transaction(register_sessions(settings)) as session:
         plan = transition_plan(session, plan_id=plan_id, to=to, actor=actor or default_actor(),
                                now=datetime.now(timezone.utc), reason=reason)
         return f"capacity plan {plan.id} ({plan.service}/{plan.resource}): {plan.status}"

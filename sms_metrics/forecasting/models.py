@@ -20,6 +20,8 @@ from typing import Callable
 
 import numpy as np
 
+from sms_metrics.forecasting.prepare import is_constant
+
 BLOW_UP_FACTOR = 3.0
 # Loess evaluated every few points and interpolated: 15x faster than the defaults on hourly weeks.
 STL_SPEED = {"seasonal_jump": 5, "trend_jump": 20, "low_pass_jump": 20}
@@ -46,7 +48,7 @@ def seasonal_naive(y: np.ndarray, h: int, periods: tuple[int, ...], decompositio
     last = y[-m:]
     mean = np.resize(last, h).astype(float)
     diffs = y[m:] - y[:-m]
-    sigma = float(np.sqrt(np.mean((diffs - 0) ** 2))) if len(diffs) else 0.0
+    sigma = float(np.sqrt(np.mean(diffs ** 2))) if len(diffs) else 0.0
     k = np.arange(h) // m + 1
     return Prediction(mean, sigma * np.sqrt(k))
 
@@ -176,8 +178,8 @@ def fit_models(y: np.ndarray, h: int, periods: tuple[int, ...],
         dec = decompose(y, periods) if {"mstl_ets", "arima"} & set(names) else None
     except (ValueError, IndexError, np.linalg.LinAlgError):
         dec = None
-    if np.ptp(y) <= 1e-9 * max(1.0, float(np.abs(y).max())):
-        names = tuple(n for n in names if n in BASELINES)     # constant: nothing to learn
+    if is_constant(y):
+        names = tuple(n for n in names if n in BASELINES)     # nothing to learn
     out = {}
     for name in names:
         try:

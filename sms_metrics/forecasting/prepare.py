@@ -40,6 +40,11 @@ class Series:
         return self.start + self.step * np.arange(len(self.values), dtype=float)
 
 
+def is_constant(y: np.ndarray) -> bool:
+    """Flat to within rounding: there is no trend or season to learn."""
+    return len(y) == 0 or bool(np.ptp(y) <= 1e-9 * max(1.0, float(np.abs(y).max())))
+
+
 def choose_step(history_seconds: float, horizon_seconds: float) -> int:
     """Hourly for a week ahead, coarser for longer horizons, never more than MAX_HISTORY_STEPS."""
     for step in STEP_LADDER:

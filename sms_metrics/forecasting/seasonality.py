@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sms_metrics.forecasting.prepare import is_constant
+
 MIN_ACF = 0.3
 
 
@@ -30,8 +32,8 @@ def lag_correlation(y: np.ndarray, lag: int) -> float:
 def detect_periods(y: np.ndarray, candidates: tuple[int, ...]) -> tuple[int, ...]:
     """The candidate periods (shortest first) that show in ``y`` with at least two full cycles."""
     y = np.asarray(y, dtype=float)
-    if np.ptp(y) <= 1e-9 * max(1.0, float(np.abs(y).max())):
-        return ()                        # constant: no season, whatever rounding leaves behind
+    if is_constant(y):
+        return ()                        # no season, whatever rounding leaves behind
     rest = _detrend(y)
     found: list[int] = []
     for p in sorted(candidates):

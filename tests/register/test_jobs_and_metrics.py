@@ -12,11 +12,15 @@ from tests.register.conftest import alert, payload
 
 
 class Inbox(BaseHTTPRequestHandler):
+    """A notification receiver: answers the statuses queued in ``answers``, then 204."""
+
+    answers: list = []
     received: list = []
 
     def do_POST(self):
         Inbox.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(204)
+        self.send_response(Inbox.answers.pop(0) if Inbox.answers else 204)
+        self.send_header("Content-Length", "0")
         self.end_headers()
 
     def log_message(self, *a):
@@ -30,7 +34,7 @@ def test_clock_job_escalates_notifies_and_counts(client):
     state.settings = state.settings.model_copy(update={"notify_url": f"http://127.0.0.1:{inbox.server_port}/"})
     two_hours_ago = (datetime.now(timezone.utc) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     client.hook(payload(alert("late", starts=two_hours_ago)))
-    Inbox.received = []
+    Inbox.answers, Inbox.received = [], []
     assert run_sla_clocks(state) == 2                    # response warning and breach in one pass
     assert [(m["clock"], m["event"]) for m in Inbox.received] == [("response", "warning"), ("response", "breach")]
     [inc] = client.get("/api/v1/incidents", headers=client.admin).json()
@@ -52,31 +56,17 @@ def test_a_failing_job_is_counted_not_raised(client):
     assert 'sms_job_failures_total{job="demo"} 1.0' in client.get("/metrics").text
 
 
-class Flaky(BaseHTTPRequestHandler):
-    answers: list = []
-    received: list = []
-
-    def do_POST(self):
-        Flaky.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(Flaky.answers.pop(0) if Flaky.answers else 204)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *a):
-        pass
-
-
 def test_notifications_are_retried_on_5xx_and_counted_when_they_fail(client):
-    inbox = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    inbox = ThreadingHTTPServer(("127.0.0.1", 0), Inbox)
     threading.Thread(target=inbox.serve_forever, daemon=True).start()
     state = client.app.state.sms
     state.settings = state.settings.model_copy(update={"notify_url": f"http://127.0.0.1:{inbox.server_port}/"})
     two_hours_ago = (datetime.now(timezone.utc) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     client.hook(payload(alert("late", starts=two_hours_ago)))
     # the warning gets through on its second attempt; the breach is refused with 400 (not retried)
-    Flaky.answers, Flaky.received = [503, 204, 400], []
+    Inbox.answers, Inbox.received = [503, 204, 400], []
     assert run_sla_clocks(state) == 2
-    assert [(m["clock"], m["event"]) for m in Flaky.received] == [("response", "warning")] * 2 + [("response", "breach")]
+    assert [(m["clock"], m["event"]) for m in Inbox.received] == [("response", "warning")] * 2 + [("response", "breach")]
     assert "sms_notification_failures_total 1.0" in client.get("/metrics").text
     inbox.shutdown()
 
