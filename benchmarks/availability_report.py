@@ -17,22 +17,22 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sms_metrics.adapters.prometheus import PrometheusHTTP  # noqa: E402
-from sms_metrics.catalogue.model import Catalogue  # noqa: E402
-from sms_metrics.localstack.prometheus import LocalPrometheus, backfill  # noqa: E402
-from sms_metrics.reports.availability import measure_catalogue, report_dict  # noqa: E402
-from sms_metrics.reports.render import render  # noqa: E402
+from sms_metrics.adapters.prometheus import PrometheusHTTP
+from sms_metrics.catalogue.model import Catalogue
+from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
+from sms_metrics.reports.availability import measure_catalogue, report_dict
+from sms_metrics.reports.render import render
 
-START = datetime(2026, 9, 30, tzinfo=timezone.utc)
-END = datetime(2026, 11, 2, tzinfo=timezone.utc)
-PERIOD_END = datetime(2026, 11, 1, tzinfo=timezone.utc)
+START = datetime(2026, 9, 30, tzinfo=UTC)
+END = datetime(2026, 11, 2, tzinfo=UTC)
+PERIOD_END = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def name(i: int) -> str:
@@ -48,24 +48,44 @@ def write_history(path: Path, n: int, seed: int = 1) -> int:
         out.write("# TYPE probe_success gauge\n")
         for i in range(n):
             values = np.ones(minutes, dtype=np.int8)
-            for _ in range(int(rng.integers(0, 4))):           # 0-3 outages of 1-60 minutes
+            for _ in range(int(rng.integers(0, 4))):  # 0-3 outages of 1-60 minutes
                 a = int(rng.integers(0, minutes - 60))
-                values[a:a + int(rng.integers(1, 60))] = 0
-            gap = rng.random() < 0.2                              # a fifth of the services have a gap
+                values[a : a + int(rng.integers(1, 60))] = 0
+            gap = rng.random() < 0.2  # a fifth of the services have a gap
             g = int(rng.integers(0, minutes - 30)) if gap else -1
             prefix = f'probe_success{{service="{name(i)}",probe="{name(i)}-eu"}} '
-            out.write("".join(prefix + ("1" if v else "0") + t
-                              for k, (v, t) in enumerate(zip(values, ts)) if not (g <= k < g + 30)))
+            out.write(
+                "".join(
+                    prefix + ("1" if v else "0") + t
+                    for k, (v, t) in enumerate(zip(values, ts))
+                    if not (g <= k < g + 30)
+                )
+            )
             lines += minutes
         out.write("# EOF\n")
     return lines
 
 
 def catalogue(n: int) -> Catalogue:
-    return Catalogue.model_validate({"apiVersion": "sms-metrics/v1", "services": [
-        {"name": name(i), "sla": {"availability_target": 99.9},
-         "slos": [{"name": "availability", "objective": 99.9,
-                   "sli": {"probe": f'probe_success{{service="{name(i)}"}}'}}]} for i in range(n)]})
+    return Catalogue.model_validate(
+        {
+            "apiVersion": "sms-metrics/v1",
+            "services": [
+                {
+                    "name": name(i),
+                    "sla": {"availability_target": 99.9},
+                    "slos": [
+                        {
+                            "name": "availability",
+                            "objective": 99.9,
+                            "sli": {"probe": f'probe_success{{service="{name(i)}"}}'},
+                        }
+                    ],
+                }
+                for i in range(n)
+            ],
+        }
+    )
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:
@@ -101,27 +121,32 @@ def main() -> None:
     cat = catalogue(n)
     with LocalPrometheus(args.work) as proc:
         prom = PrometheusHTTP(proc.url, timeout=600)
-        prom.query("count(probe_success)", PERIOD_END)            # warm the block index
+        prom.query("count(probe_success)", PERIOD_END)  # warm the block index
         base, res = timed(lambda: prom.query("avg_over_time(probe_success[31d])", PERIOD_END), args.repeat)
         print(f"prometheus alone: avg_over_time(probe_success[31d]) over {len(res)} series: {base:.2f}s", flush=True)
         now = PERIOD_END + timedelta(days=1)
+
         def report():
             reps = measure_catalogue(prom, cat, "2026-10", now=now, concurrency=args.concurrency)
-            render([report_dict(r) for r in reps], "json", single=False)   # the JSON report, as the CLI writes it
+            render([report_dict(r) for r in reps], "json", single=False)  # the JSON report, as the CLI writes it
             return reps
+
         ours, reports = timed(report, args.repeat)
         queries = round(sum(r.queries for r in reports))
         no_data = sum(1 for r in reports if r.figures.availability_percent is None)
         print(f"sms-metrics report: {n} services in {ours:.2f}s ({queries} queries, {no_data} without data)")
         sample = cat.services[: args.naive_sample]
-        start = datetime(2026, 10, 1, tzinfo=timezone.utc) + timedelta(minutes=1)
+        start = datetime(2026, 10, 1, tzinfo=UTC) + timedelta(minutes=1)
 
         def naive():
             return [prom.query_range(s.slos[0].sli.probe, start, PERIOD_END, 60) for s in sample]
+
         naive_t, _ = timed(naive, 1)
         naive_all = naive_t * n / len(sample)
-        print(f"naive full-resolution range queries: {naive_t:.2f}s for {len(sample)} services, "
-              f"~{naive_all:.1f}s scaled to {n}")
+        print(
+            f"naive full-resolution range queries: {naive_t:.2f}s for {len(sample)} services, "
+            f"~{naive_all:.1f}s scaled to {n}"
+        )
         print(f"ratio sms-metrics / prometheus alone: {ours / base:.2f}x (target <= 3x)")
         print(f"ratio naive / sms-metrics: {naive_all / ours:.1f}x")
         print(f"target under 30 s: {'met' if ours < 30 else 'NOT met'} ({ours:.2f}s)")

@@ -25,18 +25,18 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sms_metrics.adapters.prometheus import PrometheusHTTP  # noqa: E402
-from sms_metrics.capacity.run import forecast_targets, select_targets  # noqa: E402
-from sms_metrics.catalogue.model import Catalogue  # noqa: E402
-from sms_metrics.forecasting.backtest import mase, smape  # noqa: E402
-from sms_metrics.localstack.prometheus import LocalPrometheus, backfill  # noqa: E402
+from sms_metrics.adapters.prometheus import PrometheusHTTP
+from sms_metrics.capacity.run import forecast_targets, select_targets
+from sms_metrics.catalogue.model import Catalogue
+from sms_metrics.forecasting.backtest import mase, smape
+from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
 
 DAY, HOUR, STEP = 86400, 3600, 300
 HISTORY_DAYS, TRUTH_DAYS = 28, 7
@@ -48,9 +48,26 @@ def name(i: int) -> str:
 
 
 def catalogue(n: int) -> Catalogue:
-    return Catalogue.model_validate({"apiVersion": "sms-metrics/v1", "services": [
-        {"name": name(i), "capacity": [{"name": "usage", "query": f'bench_usage{{service="{name(i)}"}}',
-                                        "limit": 1e9, "direction": "up", "lead_time": "3d"}]} for i in range(n)]})
+    return Catalogue.model_validate(
+        {
+            "apiVersion": "sms-metrics/v1",
+            "services": [
+                {
+                    "name": name(i),
+                    "capacity": [
+                        {
+                            "name": "usage",
+                            "query": f'bench_usage{{service="{name(i)}"}}',
+                            "limit": 1e9,
+                            "direction": "up",
+                            "lead_time": "3d",
+                        }
+                    ],
+                }
+                for i in range(n)
+            ],
+        }
+    )
 
 
 def make_series(rng, t: np.ndarray) -> np.ndarray:
@@ -59,9 +76,13 @@ def make_series(rng, t: np.ndarray) -> np.ndarray:
     days = (t - t[0]) / DAY
     level = rng.uniform(100, 1000)
     kind = rng.choice(["linear", "linear", "saturating", "flat", "shift"])
-    slope = rng.uniform(-0.01, 0.02) * level                       # per day
-    trend = {"linear": slope * days, "flat": 0 * days, "shift": slope * days,
-             "saturating": 0.3 * level * (1 - np.exp(-days / rng.uniform(10, 40)))}[kind]
+    slope = rng.uniform(-0.01, 0.02) * level  # per day
+    trend = {
+        "linear": slope * days,
+        "flat": 0 * days,
+        "shift": slope * days,
+        "saturating": 0.3 * level * (1 - np.exp(-days / rng.uniform(10, 40))),
+    }[kind]
     if kind == "shift":
         trend = trend + np.where(days > rng.uniform(5, 20), rng.uniform(-0.3, 0.3) * level, 0.0)
     phase = 2 * np.pi * (t % DAY) / DAY
@@ -72,10 +93,10 @@ def make_series(rng, t: np.ndarray) -> np.ndarray:
     noise = np.empty(n)
     acc = 0.0
     phi = rng.uniform(0.3, 0.95)
-    for k in range(n):                     # AR(1) noise
+    for k in range(n):  # AR(1) noise
         acc = phi * acc + eps[k]
         noise[k] = acc
-    return level + trend + daily + weekly + noise * np.sqrt(1 - phi ** 2)
+    return level + trend + daily + weekly + noise * np.sqrt(1 - phi**2)
 
 
 def generate(work: Path, n: int, end: int) -> tuple[Path, np.ndarray]:
@@ -129,23 +150,29 @@ def main() -> None:
         end = json.loads(meta.read_text())["end"]
         truth = np.load(args.work / "truth.npy")
     else:
-        end = (int(time.time()) // DAY - TRUTH_DAYS) * DAY            # history ends a week ago, at midnight
+        end = (int(time.time()) // DAY - TRUTH_DAYS) * DAY  # history ends a week ago, at midnight
         t0 = time.perf_counter()
         truth = generate(args.work, args.resources, end)
         np.save(args.work / "truth.npy", truth)
         meta.write_text(json.dumps({"resources": args.resources, "end": end}))
-        print(f"generated and backfilled {args.resources} x {HISTORY_DAYS} d of 5-minute samples "
-              f"in {time.perf_counter() - t0:.0f} s", flush=True)
+        print(
+            f"generated and backfilled {args.resources} x {HISTORY_DAYS} d of 5-minute samples "
+            f"in {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
     cat = catalogue(args.resources)
-    now = datetime.fromtimestamp(end, timezone.utc)
+    now = datetime.fromtimestamp(end, UTC)
     with LocalPrometheus(args.work) as prom:
         client = PrometheusHTTP(prom.url)
         t0 = time.perf_counter()
         outcomes = forecast_targets(client, select_targets(cat), now=now, horizon="7d", workers=args.workers)
         ours_s = time.perf_counter() - t0
     failed = [o for o in outcomes if not o.doc]
-    print(f"ours: {len(outcomes)} resources in {ours_s:.1f} s end to end = {len(outcomes) / ours_s:.1f} "
-          f"resources/s on {args.workers} workers ({len(failed)} not forecast)", flush=True)
+    print(
+        f"ours: {len(outcomes)} resources in {ours_s:.1f} s end to end = {len(outcomes) / ours_s:.1f} "
+        f"resources/s on {args.workers} workers ({len(failed)} not forecast)",
+        flush=True,
+    )
     docs = [o.doc for o in outcomes]
     train = [o.history.values for o in outcomes]
     col = lambda k: np.array([[p[k] for p in d["forecast"]] for d in docs], dtype=float)  # noqa: E731
@@ -156,15 +183,23 @@ def main() -> None:
     # the peer, on the same hourly series
     np.savez(args.work / "peer_input.npz", *train)
     python = ensure_peer(args.peer_venv)
-    got = subprocess.run([str(python), str(PEER), str(args.work / "peer_input.npz"), str(args.work / "peer_out.npz"),
-                          str(args.workers)], capture_output=True, text=True, check=True)
+    got = subprocess.run(
+        [str(python), str(PEER), str(args.work / "peer_input.npz"), str(args.work / "peer_out.npz"), str(args.workers)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     peer_s = json.loads(got.stdout.strip().splitlines()[-1])["seconds"]
     out = np.load(args.work / "peer_out.npz")
     peer = score(truth, train, out["mean"], out["lo95"], out["hi95"])
-    print(f"peer: statsforecast AutoETS(season_length=24) fit+forecast {peer_s:.1f} s = "
-          f"{len(train) / peer_s:.1f} series/s (n_jobs={args.workers}; reading from Prometheus not included)")
-    print(f"time ratio ours/peer: {ours_s / peer_s:.2f}x (target <= 2x); all {len(outcomes)} in {ours_s / 60:.1f} min "
-          f"(target < 10 min)")
+    print(
+        f"peer: statsforecast AutoETS(season_length=24) fit+forecast {peer_s:.1f} s = "
+        f"{len(train) / peer_s:.1f} series/s (n_jobs={args.workers}; reading from Prometheus not included)"
+    )
+    print(
+        f"time ratio ours/peer: {ours_s / peer_s:.2f}x (target <= 2x); all {len(outcomes)} in {ours_s / 60:.1f} min "
+        f"(target < 10 min)"
+    )
     print(f"{'':10s} {'MASE mean':>10s} {'MASE median':>12s} {'sMAPE':>7s} {'cover95':>8s}")
     for label, s in (("ours", ours), ("AutoETS", peer)):
         print(f"{label:10s} {s[0]:10.3f} {s[1]:12.3f} {s[2]:7.2f} {s[3]:8.3f}")

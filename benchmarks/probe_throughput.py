@@ -25,10 +25,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sms_metrics.localstack.prometheus import find_binary, free_port  # noqa: E402
+from sms_metrics.localstack.prometheus import find_binary, free_port
 
 INTERVAL = 15.0
-SERVER = r'''
+SERVER = r"""
 import asyncio, sys
 async def handle(r, w):
     try:
@@ -42,11 +42,11 @@ async def main():
     s = await asyncio.start_server(handle, "127.0.0.1", int(sys.argv[1]), backlog=4096)
     await s.serve_forever()
 asyncio.run(main())
-'''
+"""
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -66,15 +66,45 @@ def metric(text: str, name: str) -> float:
 
 
 def run_sms(n: int, server_port: int, seconds: float, work: Path) -> dict:
-    targets = [{"name": f"t{i}", "service": "bench", "module": "web", "target": f"http://127.0.0.1:{server_port}/t/{i}",
-                "interval": "15s"} for i in range(n)]
+    targets = [
+        {
+            "name": f"t{i}",
+            "service": "bench",
+            "module": "web",
+            "target": f"http://127.0.0.1:{server_port}/t/{i}",
+            "interval": "15s",
+        }
+        for i in range(n)
+    ]
     cfg = work / f"probes-{n}.yaml"
-    cfg.write_text(yaml.safe_dump({"apiVersion": "sms-metrics/v1",
-                                   "modules": {"web": {"prober": "http", "timeout": "5s"}}, "targets": targets}))
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "sms-metrics/v1",
+                "modules": {"web": {"prober": "http", "timeout": "5s"}},
+                "targets": targets,
+            }
+        )
+    )
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sms_metrics.cli", "--log-level", "WARNING", "probe",
-                             "--config", str(cfg), "--port", str(port), "--concurrency", "1024"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sms_metrics.cli",
+            "--log-level",
+            "WARNING",
+            "probe",
+            "--config",
+            str(cfg),
+            "--port",
+            str(port),
+            "--concurrency",
+            "1024",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/metrics")
         c0, t0 = cpu_seconds(proc.pid), time.monotonic()
@@ -86,9 +116,14 @@ def run_sms(n: int, server_port: int, seconds: float, work: Path) -> dict:
         proc.wait(10)
     runs = metric(text, "sms_probe_runs_total")
     ok = metric(text, 'sms_probe_runs_total{result="success"}') if 'result="success"' in text else 0
-    return {"runs": runs, "success": ok, "late": metric(text, "sms_probe_late_runs_total"),
-            "skipped": metric(text, "sms_probe_skipped_runs_total"), "cpu": c1 - c0,
-            "expected": n * (t1 - t0) / INTERVAL}
+    return {
+        "runs": runs,
+        "success": ok,
+        "late": metric(text, "sms_probe_late_runs_total"),
+        "skipped": metric(text, "sms_probe_skipped_runs_total"),
+        "cpu": c1 - c0,
+        "expected": n * (t1 - t0) / INTERVAL,
+    }
 
 
 async def drive_blackbox(url: str, targets: list[str], seconds: float) -> int:
@@ -115,16 +150,25 @@ async def drive_blackbox(url: str, targets: list[str], seconds: float) -> int:
 def run_blackbox(n: int, server_port: int, seconds: float, work: Path) -> dict:
     binary = find_binary("prometheus-blackbox-exporter", install_package="prometheus-blackbox-exporter")
     cfg = work / "blackbox.yml"
-    cfg.write_text(yaml.safe_dump({"modules": {"http_2xx": {"prober": "http", "timeout": "5s",
-                                                            "http": {"preferred_ip_protocol": "ip4"}}}}))
+    cfg.write_text(
+        yaml.safe_dump(
+            {"modules": {"http_2xx": {"prober": "http", "timeout": "5s", "http": {"preferred_ip_protocol": "ip4"}}}}
+        )
+    )
     port = free_port()
-    proc = subprocess.Popen([binary, f"--config.file={cfg}", f"--web.listen-address=127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [binary, f"--config.file={cfg}", f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/metrics")
         c0 = cpu_seconds(proc.pid)
-        probes = asyncio.run(drive_blackbox(f"http://127.0.0.1:{port}/probe",
-                                            [f"http://127.0.0.1:{server_port}/t/{i}" for i in range(n)], seconds))
+        probes = asyncio.run(
+            drive_blackbox(
+                f"http://127.0.0.1:{port}/probe", [f"http://127.0.0.1:{server_port}/t/{i}" for i in range(n)], seconds
+            )
+        )
         c1 = cpu_seconds(proc.pid)
     finally:
         proc.terminate()
@@ -147,15 +191,21 @@ def main() -> None:
             s = run_sms(n, server_port, args.seconds, work)
             late_share = (s["late"] + s["skipped"]) / max(s["runs"], 1)
             per_probe = s["cpu"] / max(s["runs"], 1)
-            print(f"sms-metrics N={n}: {s['runs']:.0f} runs ({s['expected']:.0f} due), {s['success']:.0f} ok, "
-                  f"late {s['late']:.0f}, skipped {s['skipped']:.0f} ({100 * late_share:.2f}%), "
-                  f"CPU {s['cpu']:.1f}s = {per_probe * 1000:.2f} ms/probe", flush=True)
+            print(
+                f"sms-metrics N={n}: {s['runs']:.0f} runs ({s['expected']:.0f} due), {s['success']:.0f} ok, "
+                f"late {s['late']:.0f}, skipped {s['skipped']:.0f} ({100 * late_share:.2f}%), "
+                f"CPU {s['cpu']:.1f}s = {per_probe * 1000:.2f} ms/probe",
+                flush=True,
+            )
             if late_share < 0.01 and s["runs"] >= 0.95 * s["expected"]:
                 best = n
             b = run_blackbox(n, server_port, args.seconds, work)
             bb = b["cpu"] / max(b["runs"], 1)
-            print(f"blackbox_exporter N={n}: {b['runs']} probes, CPU {b['cpu']:.1f}s = {bb * 1000:.2f} ms/probe; "
-                  f"sms-metrics/blackbox CPU per probe: {per_probe / bb:.2f}x (target <= 2x)", flush=True)
+            print(
+                f"blackbox_exporter N={n}: {b['runs']} probes, CPU {b['cpu']:.1f}s = {bb * 1000:.2f} ms/probe; "
+                f"sms-metrics/blackbox CPU per probe: {per_probe / bb:.2f}x (target <= 2x)",
+                flush=True,
+            )
         print(f"largest N held with < 1% late probes: {best} (target >= 5000 at 15 s)")
     finally:
         server.terminate()

@@ -27,7 +27,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sms_metrics.localstack.prometheus import free_port  # noqa: E402
+from sms_metrics.localstack.prometheus import free_port
 
 TOKEN = "bench-token"
 _ids = itertools.count()
@@ -37,22 +37,53 @@ def make_payload(n: int) -> dict:
     alerts = []
     for _ in range(n):
         i = next(_ids)
-        alerts.append({"status": "firing", "fingerprint": f"{i:016x}", "startsAt": "2026-11-02T10:00:00Z",
-                       "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus/graph",
-                       "labels": {"alertname": "ErrorBudgetBurn", "service": f"svc-{i % 50}", "slo": "availability",
-                                  "severity": "page"}, "annotations": {"summary": "burning"}})
-    return {"version": "4", "groupKey": "bench", "truncatedAlerts": 0, "status": "firing", "receiver": "sms",
-            "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "", "alerts": alerts}
+        alerts.append(
+            {
+                "status": "firing",
+                "fingerprint": f"{i:016x}",
+                "startsAt": "2026-11-02T10:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus/graph",
+                "labels": {
+                    "alertname": "ErrorBudgetBurn",
+                    "service": f"svc-{i % 50}",
+                    "slo": "availability",
+                    "severity": "page",
+                },
+                "annotations": {"summary": "burning"},
+            }
+        )
+    return {
+        "version": "4",
+        "groupKey": "bench",
+        "truncatedAlerts": 0,
+        "status": "firing",
+        "receiver": "sms",
+        "groupLabels": {},
+        "commonLabels": {},
+        "commonAnnotations": {},
+        "externalURL": "",
+        "alerts": alerts,
+    }
 
 
 class Server:
     def __init__(self, work: Path, skip_write: bool):
         self.db = work / ("skip.db" if skip_write else "register.db")
         self.port = free_port()
-        env = {**os.environ, "SMS_WEBHOOK_TOKEN": TOKEN, "SMS_DATABASE_URL": f"sqlite:///{self.db}",
-               "SMS_WEBHOOK_SKIP_WRITE": "1" if skip_write else "0", "SMS_LOG_LEVEL": "WARNING"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "sms_metrics.cli", "serve", "--port", str(self.port)],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "SMS_WEBHOOK_TOKEN": TOKEN,
+            "SMS_DATABASE_URL": f"sqlite:///{self.db}",
+            "SMS_WEBHOOK_SKIP_WRITE": "1" if skip_write else "0",
+            "SMS_LOG_LEVEL": "WARNING",
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sms_metrics.cli", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.url = f"http://127.0.0.1:{self.port}/api/v1/webhooks/alertmanager"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -79,12 +110,14 @@ async def fixed_rate(url: str, rate: float, n: int, seconds: float) -> tuple[lis
     latencies, sent, failed = [], 0, 0
     headers = {"Authorization": f"Bearer {TOKEN}"}
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client:
+
         async def one(body):
             nonlocal failed
             t = time.perf_counter()
             r = await client.post(url, json=body, headers=headers)
             latencies.append(time.perf_counter() - t)
             failed += r.status_code != 200
+
         start, tasks = time.monotonic(), []
         k = 0
         while time.monotonic() - start < seconds:
@@ -107,6 +140,7 @@ async def saturate(url: str, senders: int, n: int, seconds: float) -> int:
             while time.monotonic() < deadline:
                 r = await client.post(url, json=make_payload(n), headers=headers)
                 ok += n if r.status_code == 200 else 0
+
         await asyncio.gather(*(sender() for _ in range(senders)))
     return ok
 
@@ -129,9 +163,11 @@ def main() -> None:
         try:
             lat, sent, failed = asyncio.run(fixed_rate(server.url, args.rate, n, args.seconds))
             got = server.committed()
-            print(f"(a) {args.rate:g} payloads/s x {n} alerts for {args.seconds:g}s: sent {sent}, committed {got}, "
-                  f"non-2xx {failed}; latency p50 {pct(lat, 50) * 1000:.0f} ms, p99 {pct(lat, 99) * 1000:.0f} ms",
-                  flush=True)
+            print(
+                f"(a) {args.rate:g} payloads/s x {n} alerts for {args.seconds:g}s: sent {sent}, committed {got}, "
+                f"non-2xx {failed}; latency p50 {pct(lat, 50) * 1000:.0f} ms, p99 {pct(lat, 99) * 1000:.0f} ms",
+                flush=True,
+            )
         finally:
             server.stop()
     for n in args.alerts if args.only != "fixed" else []:
@@ -145,8 +181,11 @@ def main() -> None:
             finally:
                 server.stop()
         rate, ceiling = results[False] / (args.seconds / 2), results[True] / (args.seconds / 2)
-        print(f"(b) {args.senders} senders x {n} alerts: {rate:.0f} alerts/s committed, ceiling without the "
-              f"write {ceiling:.0f} alerts/s: {100 * rate / max(ceiling, 1):.0f}% (target >= 50%)", flush=True)
+        print(
+            f"(b) {args.senders} senders x {n} alerts: {rate:.0f} alerts/s committed, ceiling without the "
+            f"write {ceiling:.0f} alerts/s: {100 * rate / max(ceiling, 1):.0f}% (target >= 50%)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

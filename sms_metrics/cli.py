@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -14,33 +13,51 @@ from sms_metrics.config import Settings
 from sms_metrics.errors import SmsError
 from sms_metrics.logs import setup_logging
 
-app = typer.Typer(help="sms-metrics: an ISO/IEC 20000-1 service management system that runs on measurements.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="sms-metrics: an ISO/IEC 20000-1 service management system that runs on measurements.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 report_app = typer.Typer(help="Service reports (availability and SLA).", no_args_is_help=True)
 catalogue_app = typer.Typer(help="Validate and import service catalogues.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 app.add_typer(catalogue_app, name="catalogue")
-rules_app = typer.Typer(help="Generate and check Prometheus rules (SLO recordings, burn-rate alerts).",
-                        no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Generate and check Prometheus rules (SLO recordings, burn-rate alerts).", no_args_is_help=True
+)
 app.add_typer(rules_app, name="rules")
-incidents_app = typer.Typer(help="Incidents in the register (SMS_DATABASE_URL): list and move them.",
-                            no_args_is_help=True)
+incidents_app = typer.Typer(
+    help="Incidents in the register (SMS_DATABASE_URL): list and move them.", no_args_is_help=True
+)
 app.add_typer(incidents_app, name="incidents")
 
-plans_app = typer.Typer(help="Capacity plans in the register (SMS_DATABASE_URL): list, approve, activate.",
-                        no_args_is_help=True)
+plans_app = typer.Typer(
+    help="Capacity plans in the register (SMS_DATABASE_URL): list, approve, activate.", no_args_is_help=True
+)
 app.add_typer(plans_app, name="plans")
 
-_MOVES = {"ack": "acknowledged", "assign": "assigned", "pend": "pending", "escalate": "escalated",
-          "resolve": "resolved", "close": "closed", "reopen": "new"}
+_MOVES = {
+    "ack": "acknowledged",
+    "assign": "assigned",
+    "pend": "pending",
+    "escalate": "escalated",
+    "resolve": "resolved",
+    "close": "closed",
+    "reopen": "new",
+}
 
 err = Console(stderr=True)
 log = logging.getLogger("sms_metrics")
 
 
 @app.callback()
-def _root(ctx: typer.Context,
-          log_level: str = typer.Option(None, "--log-level", help="DEBUG, INFO, WARNING or ERROR (default: SMS_LOG_LEVEL or INFO).")):
+def _root(
+    ctx: typer.Context,
+    log_level: str = typer.Option(
+        None, "--log-level", help="DEBUG, INFO, WARNING or ERROR (default: SMS_LOG_LEVEL or INFO)."
+    ),
+):
     settings = Settings()
     setup_logging(log_level or settings.log_level)
     ctx.obj = settings
@@ -50,17 +67,22 @@ def _root(ctx: typer.Context,
 def report_availability(
     ctx: typer.Context,
     catalogue: Path = typer.Option(..., "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
-    prometheus: Optional[str] = typer.Option(None, "--prometheus", "-p", help="Prometheus URL (default: SMS_PROMETHEUS_URL)."),
-    service: Optional[str] = typer.Option(None, "--service", "-s", help="One service; default: every service."),
-    period: Optional[str] = typer.Option(None, "--period", help="2026-10 (month), 2026-10-01..2026-10-15, or 30d (rolling). Default: last month."),
+    prometheus: str | None = typer.Option(
+        None, "--prometheus", "-p", help="Prometheus URL (default: SMS_PROMETHEUS_URL)."
+    ),
+    service: str | None = typer.Option(None, "--service", "-s", help="One service; default: every service."),
+    period: str | None = typer.Option(
+        None, "--period", help="2026-10 (month), 2026-10-01..2026-10-15, or 30d (rolling). Default: last month."
+    ),
     fmt: str = typer.Option("json", "--format", "-f", help="json, md, csv or html."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
 ):
     """Measure availability against each SLA and print the service report (exit 3 when a service has no data)."""
     from sms_metrics.commands.report import run_availability_report
 
-    code = run_availability_report(ctx.obj, catalogue=catalogue, prometheus=prometheus, service=service,
-                                   period=period, fmt=fmt, out=out)
+    code = run_availability_report(
+        ctx.obj, catalogue=catalogue, prometheus=prometheus, service=service, period=period, fmt=fmt, out=out
+    )
     raise typer.Exit(code)
 
 
@@ -77,7 +99,7 @@ def catalogue_validate(path: Path = typer.Argument(..., help="The catalogue file
 @catalogue_app.command("import")
 def catalogue_import(
     files: list[Path] = typer.Argument(..., help="Sloth (prometheus/v1) or OpenSLO v1 YAML files."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the catalogue here instead of stdout."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the catalogue here instead of stdout."),
 ):
     """Convert Sloth and OpenSLO SLO definitions into an sms-metrics catalogue."""
     from sms_metrics.catalogue.importers import import_files
@@ -119,8 +141,8 @@ def rules_check(rule_dir: Path = typer.Argument(Path("rules"), help="Directory o
 @incidents_app.command("list")
 def incidents_list(
     ctx: typer.Context,
-    status: Optional[str] = typer.Option(None, "--status", help="open, new, acknowledged, ..., resolved, closed"),
-    service: Optional[str] = typer.Option(None, "--service"),
+    status: str | None = typer.Option(None, "--status", help="open, new, acknowledged, ..., resolved, closed"),
+    service: str | None = typer.Option(None, "--service"),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
     limit: int = typer.Option(100, "--limit"),
 ):
@@ -133,17 +155,29 @@ def incidents_list(
 
 
 def _move_command(name: str, state: str):
-    def command(ctx: typer.Context, incident_id: int = typer.Argument(..., help="Incident id"),
-                reason: Optional[str] = typer.Option(None, "--reason"),
-                to: Optional[str] = typer.Option(None, "--to", help="Assignee (for assign)"),
-                actor: Optional[str] = typer.Option(None, "--actor", help="Who does it (default cli:$USER)"),
-                catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c",
-                                                         help="Catalogue, for service-hour SLA clocks")):
+    def command(
+        ctx: typer.Context,
+        incident_id: int = typer.Argument(..., help="Incident id"),
+        reason: str | None = typer.Option(None, "--reason"),
+        to: str | None = typer.Option(None, "--to", help="Assignee (for assign)"),
+        actor: str | None = typer.Option(None, "--actor", help="Who does it (default cli:$USER)"),
+        catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="Catalogue, for service-hour SLA clocks"),
+    ):
         from sms_metrics.catalogue import load_catalogue
         from sms_metrics.commands.incidents import move
 
-        typer.echo(move(ctx.obj, incident_id, state, actor=actor, reason=reason, assignee=to,
-                        catalogue=load_catalogue(catalogue) if catalogue else None))
+        typer.echo(
+            move(
+                ctx.obj,
+                incident_id,
+                state,
+                actor=actor,
+                reason=reason,
+                assignee=to,
+                catalogue=load_catalogue(catalogue) if catalogue else None,
+            )
+        )
+
     command.__doc__ = f"Move an incident to {state}."
     incidents_app.command(name)(command)
 
@@ -156,30 +190,50 @@ for _name, _state in _MOVES.items():
 def forecast(
     ctx: typer.Context,
     catalogue: Path = typer.Option(..., "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
-    prometheus: Optional[str] = typer.Option(None, "--prometheus", "-p", help="Prometheus URL (default: SMS_PROMETHEUS_URL)."),
-    service: Optional[str] = typer.Option(None, "--service", "-s", help="One service; default: every service."),
-    resource: Optional[str] = typer.Option(None, "--resource", "-r", help="One capacity resource of --service."),
-    horizon: Optional[str] = typer.Option(None, "--horizon", help="How far ahead, e.g. 7d (default: the larger of 7d and twice the lead time)."),
-    history: Optional[str] = typer.Option(None, "--history", help="How much history to fit (default: the larger of 28d and four horizons)."),
+    prometheus: str | None = typer.Option(
+        None, "--prometheus", "-p", help="Prometheus URL (default: SMS_PROMETHEUS_URL)."
+    ),
+    service: str | None = typer.Option(None, "--service", "-s", help="One service; default: every service."),
+    resource: str | None = typer.Option(None, "--resource", "-r", help="One capacity resource of --service."),
+    horizon: str | None = typer.Option(
+        None, "--horizon", help="How far ahead, e.g. 7d (default: the larger of 7d and twice the lead time)."
+    ),
+    history: str | None = typer.Option(
+        None, "--history", help="How much history to fit (default: the larger of 28d and four horizons)."
+    ),
     fmt: str = typer.Option("json", "--format", "-f", help="json, csv or html."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: SMS_FORECAST_WORKERS, or one per core)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+    jobs: int | None = typer.Option(
+        None, "--jobs", "-j", help="Worker processes (default: SMS_FORECAST_WORKERS, or one per core)."
+    ),
     save: bool = typer.Option(False, "--save", help="Keep the forecasts as capacity plans in the register."),
 ):
     """Forecast capacity resources, find when each runs out, and rate it ok, plan or urgent
     (exit 3 when no resource had enough data)."""
     from sms_metrics.commands.forecast import run_forecast_command
 
-    raise typer.Exit(run_forecast_command(ctx.obj, catalogue=catalogue, prometheus=prometheus, service=service,
-                                          resource=resource, horizon=horizon, history=history, fmt=fmt, out=out,
-                                          workers=jobs, save=save))
+    raise typer.Exit(
+        run_forecast_command(
+            ctx.obj,
+            catalogue=catalogue,
+            prometheus=prometheus,
+            service=service,
+            resource=resource,
+            horizon=horizon,
+            history=history,
+            fmt=fmt,
+            out=out,
+            workers=jobs,
+            save=save,
+        )
+    )
 
 
 @plans_app.command("list")
 def plans_list(
     ctx: typer.Context,
-    status: Optional[str] = typer.Option("current", "--status", help="current, draft, approved, active, superseded"),
-    service: Optional[str] = typer.Option(None, "--service"),
+    status: str | None = typer.Option("current", "--status", help="current, draft, approved, active, superseded"),
+    service: str | None = typer.Option(None, "--service"),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
 ):
     """List capacity plans, newest first."""
@@ -191,12 +245,16 @@ def plans_list(
 
 
 def _plan_command(name: str, state: str):
-    def command(ctx: typer.Context, plan_id: int = typer.Argument(..., help="Capacity plan id"),
-                reason: Optional[str] = typer.Option(None, "--reason"),
-                actor: Optional[str] = typer.Option(None, "--actor", help="Who does it (default cli:$USER)")):
+    def command(
+        ctx: typer.Context,
+        plan_id: int = typer.Argument(..., help="Capacity plan id"),
+        reason: str | None = typer.Option(None, "--reason"),
+        actor: str | None = typer.Option(None, "--actor", help="Who does it (default cli:$USER)"),
+    ):
         from sms_metrics.commands.plans import move_plan
 
         typer.echo(move_plan(ctx.obj, plan_id, state, actor=actor, reason=reason))
+
     command.__doc__ = f"Move a capacity plan to {state}."
     plans_app.command(name)(command)
 
@@ -226,8 +284,8 @@ def probe(
 @app.command("serve")
 def serve(
     ctx: typer.Context,
-    catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
-    probes: Optional[Path] = typer.Option(None, "--probes", help="A directory (or file) of probe files."),
+    catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
+    probes: Path | None = typer.Option(None, "--probes", help="A directory (or file) of probe files."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8080, "--port"),
 ):
@@ -246,8 +304,8 @@ def serve(
 @app.command("up")
 def up(
     ctx: typer.Context,
-    catalogue: Optional[Path] = typer.Option(None, "--catalogue", "-c", help="Catalogue (default: the demo catalogue)."),
-    period: Optional[str] = typer.Option(None, "--period", help="Report period (default: last month)."),
+    catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="Catalogue (default: the demo catalogue)."),
+    period: str | None = typer.Option(None, "--period", help="Report period (default: last month)."),
     out: Path = typer.Option(Path("reports"), "--out", "-o", help="Directory for the reports."),
     keep_running: bool = typer.Option(False, "--keep-running", help="Keep Prometheus running until Ctrl-C."),
 ):

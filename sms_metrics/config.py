@@ -24,20 +24,33 @@ class Settings(BaseSettings):
     prometheus_concurrency: int = Field(4, ge=1, description="Parallel queries when reporting many services.")
     webhook_token: str | None = Field(None, description="Bearer token Alertmanager sends.")
     admin_token: str | None = Field(None, description="Bearer token with the admin role.")
-    probe_allowlist: list[str] = Field(default_factory=list, description="Regular expressions of extra targets "
-                                       "that /probe may probe (besides those in the probe files).")
+    probe_allowlist: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions of extra targets that /probe may probe (besides those in the probe files).",
+    )
     probe_concurrency: int = Field(512, ge=1, description="Probes in flight at once.")
-    database_busy_timeout_ms: int = Field(5000, ge=0, description="How long a write waits for the SQLite lock "
-                                          "before the webhook answers 503.")
+    database_busy_timeout_ms: int = Field(
+        5000, ge=0, description="How long a write waits for the SQLite lock before the webhook answers 503."
+    )
     webhook_max_bytes: int = Field(5 * 1024 * 1024, ge=1024, description="Largest webhook body accepted.")
-    reopen_window_seconds: float = Field(3600, ge=0, description="A resolved incident whose alert fires again "
-                                         "within this window reopens; later, a new linked incident opens.")
+    reopen_window_seconds: float = Field(
+        3600,
+        ge=0,
+        description="A resolved incident whose alert fires again "
+        "within this window reopens; later, a new linked incident opens.",
+    )
     sla_check_seconds: float = Field(30, gt=0, description="How often the SLA clock job runs.")
     notify_url: str | None = Field(None, description="Outgoing webhook for SLA warnings and escalations.")
-    webhook_max_pending: int = Field(64, ge=1, description="Deliveries waiting for the database beyond which "
-                                     "the webhook answers 503 (Alertmanager retries).")
-    webhook_skip_write: bool = Field(False, description="Benchmark only: validate deliveries but skip the "
-                                     "database write (the ceiling of benchmarks/webhook_ingest.py).")
+    webhook_max_pending: int = Field(
+        64,
+        ge=1,
+        description="Deliveries waiting for the database beyond which the webhook answers 503 (Alertmanager retries).",
+    )
+    webhook_skip_write: bool = Field(
+        False,
+        description="Benchmark only: validate deliveries but skip the "
+        "database write (the ceiling of benchmarks/webhook_ingest.py).",
+    )
     forecast_hour_utc: int = Field(3, ge=0, le=23, description="Hour (UTC) of the daily capacity forecast job.")
     forecast_workers: int = Field(0, ge=0, description="Processes for forecasting (0: one per core).")
     forecast_on_start: bool = Field(False, description="Also run the capacity forecast job when `serve` starts.")

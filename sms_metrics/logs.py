@@ -8,8 +8,16 @@ from rich.logging import RichHandler
 
 
 def setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=level.upper(), format="%(message)s", datefmt="%H:%M:%S", force=True,
-                        handlers=[RichHandler(show_path=False, rich_tracebacks=False,
-                                              console=__import__("rich.console").console.Console(stderr=True))])
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(message)s",
+        datefmt="%H:%M:%S",
+        force=True,
+        handlers=[
+            RichHandler(
+                show_path=False, rich_tracebacks=False, console=__import__("rich.console").console.Console(stderr=True)
+            )
+        ],
+    )
     for noisy in ("urllib3", "matplotlib", "PIL", "alembic", "apscheduler", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -14,7 +14,7 @@ import logging
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import requests
@@ -66,7 +66,7 @@ def chunk_ranges(start: float, end: float, step: float, max_points: int = MAX_PO
     """Split evaluation instants ``start..end`` (inclusive) into ranges of at most ``max_points``."""
     if end < start:
         return []
-    n = int(round((end - start) / step)) + 1
+    n = round((end - start) / step) + 1
     out = []
     for first in range(0, n, max_points):
         last = min(n, first + max_points) - 1
@@ -89,26 +89,35 @@ def _error_text(exc: Exception) -> str:
 class PrometheusHTTP(PrometheusPort):
     """The real Prometheus (or any server with its HTTP API: Thanos, Mimir, VictoriaMetrics)."""
 
-    def __init__(self, url: str, *, timeout: float = 60.0, retries: int = 3, backoff: float = 0.5,
-                 pool_size: int = 8):
+    def __init__(self, url: str, *, timeout: float = 60.0, retries: int = 3, backoff: float = 0.5, pool_size: int = 8):
         self.url = url.rstrip("/")
         self._timeout = timeout
         self._session = requests.Session()
         # Proxies from the environment are resolved once, not on every request (costly per call).
         self._session.proxies.update(requests.utils.get_environ_proxies(self.url))
         self._session.trust_env = False
-        retry = Retry(total=retries, connect=retries, read=0, backoff_factor=backoff,
-                      status_forcelist=[429, 502, 503, 504], allowed_methods=["GET"],
-                      raise_on_status=False)
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=0,
+            backoff_factor=backoff,
+            status_forcelist=[429, 502, 503, 504],
+            allowed_methods=["GET"],
+            raise_on_status=False,
+        )
         self._session.mount(self.url, HTTPAdapter(max_retries=retry, pool_maxsize=pool_size))
         self._client = PrometheusConnect(url=self.url, session=self._session, timeout=timeout, retry=retry)
-        self._version: int | None | bool = False
+        self._version: int | bool | None = False
 
     @classmethod
-    def from_settings(cls, settings, url: str | None = None) -> "PrometheusHTTP":
-        return cls(url or settings.prometheus_url, timeout=settings.prometheus_timeout_seconds,
-                   retries=settings.prometheus_retries, backoff=settings.prometheus_backoff_seconds,
-                   pool_size=max(8, settings.prometheus_concurrency * 2))
+    def from_settings(cls, settings, url: str | None = None) -> PrometheusHTTP:
+        return cls(
+            url or settings.prometheus_url,
+            timeout=settings.prometheus_timeout_seconds,
+            retries=settings.prometheus_retries,
+            backoff=settings.prometheus_backoff_seconds,
+            pool_size=max(8, settings.prometheus_concurrency * 2),
+        )
 
     def _call(self, fn, expr: str | None, *args, **kwargs):
         try:
@@ -129,9 +138,14 @@ class PrometheusHTTP(PrometheusPort):
         labels_of: dict[tuple, dict] = {}
         for a, b in chunk_ranges(start.timestamp(), end.timestamp(), step_seconds):
             log.debug("query_range %s [%s, %s] step %ss", expr, a, b, step_seconds)
-            result = self._call(self._client.custom_query_range, expr, expr,
-                                datetime.fromtimestamp(a, timezone.utc), datetime.fromtimestamp(b, timezone.utc),
-                                f"{step_seconds:g}s")
+            result = self._call(
+                self._client.custom_query_range,
+                expr,
+                expr,
+                datetime.fromtimestamp(a, UTC),
+                datetime.fromtimestamp(b, UTC),
+                f"{step_seconds:g}s",
+            )
             for item in result:
                 key = tuple(sorted(item["metric"].items()))
                 labels_of[key] = item["metric"]
@@ -152,6 +166,7 @@ class PrometheusHTTP(PrometheusPort):
             if r.status_code != 200:
                 raise PrometheusApiClientException(f"HTTP Status Code {r.status_code} ({r.content!r})")
             return r.json().get("data") or {}
+
         return self._call(get, None)
 
     def major_version(self) -> int | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from sms_metrics.catalogue.model import SELECTOR, CapacityResource
 from sms_metrics.forecasting.prepare import Series, choose_step, prepare_series
 
 MIN_HISTORY_SECONDS = 28 * 86400
-HISTORY_HORIZONS = 4             # look back at least four horizons
+HISTORY_HORIZONS = 4  # look back at least four horizons
 
 
 def lookback_seconds(horizon_seconds: float) -> float:
@@ -38,8 +38,14 @@ def is_counter(resource: CapacityResource) -> bool:
     return bool(m and (m["name"] or "").endswith("_total"))
 
 
-def read_history(prom: PrometheusPort, resource: CapacityResource, *, horizon_seconds: float,
-                 now: datetime, history_seconds: float | None = None) -> Series:
+def read_history(
+    prom: PrometheusPort,
+    resource: CapacityResource,
+    *,
+    horizon_seconds: float,
+    now: datetime,
+    history_seconds: float | None = None,
+) -> Series:
     """The resource's prepared history ending at the last whole step before ``now``.
 
     Raises ``InsufficientData`` when Prometheus has too little of it."""
@@ -48,11 +54,12 @@ def read_history(prom: PrometheusPort, resource: CapacityResource, *, horizon_se
     end = math.floor(now.timestamp() / step) * step
     start = end - math.floor(lookback / step) * step
     n = int((end - start) // step)
-    result = prom.query_range(history_query(resource, step), datetime.fromtimestamp(start + step, timezone.utc),
-                              datetime.fromtimestamp(end, timezone.utc), step)
+    result = prom.query_range(
+        history_query(resource, step), datetime.fromtimestamp(start + step, UTC), datetime.fromtimestamp(end, UTC), step
+    )
     values = np.full(n, np.nan)
     for s in result:
-        idx = np.rint((s.timestamps - start) / step).astype(int) - 1   # value at T covers (T - step, T]
+        idx = np.rint((s.timestamps - start) / step).astype(int) - 1  # value at T covers (T - step, T]
         ok = (idx >= 0) & (idx < n)
         values[idx[ok]] = s.values[ok]
     return prepare_series(start, step, values, counter=is_counter(resource))

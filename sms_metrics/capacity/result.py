@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sms_metrics.catalogue.model import CapacityResource
 from sms_metrics.core.periods import rfc3339
@@ -11,35 +11,63 @@ from sms_metrics.forecasting.pipeline import CapacityForecast
 
 
 def ts(seconds: float | None) -> str | None:
-    return None if seconds is None else rfc3339(datetime.fromtimestamp(seconds, timezone.utc))
+    return None if seconds is None else rfc3339(datetime.fromtimestamp(seconds, UTC))
 
 
 def _num(v: float) -> float | None:
     return float(v) if math.isfinite(v) else None
 
 
-def forecast_document(service: str, res: CapacityResource, fc: CapacityForecast, *, horizon_seconds: float,
-                      lead_time_seconds: float, inputs_hash: str) -> dict:
+def forecast_document(
+    service: str,
+    res: CapacityResource,
+    fc: CapacityForecast,
+    *,
+    horizon_seconds: float,
+    lead_time_seconds: float,
+    inputs_hash: str,
+) -> dict:
     sel = fc.selection
     s = fc.series
-    points = [{"t": ts(t), "value": _num(v), "lower_80": _num(l8), "upper_80": _num(u8),
-               "lower_95": _num(l9), "upper_95": _num(u9)}
-              for t, v, l8, u8, l9, u9 in zip(fc.times, fc.mean, fc.lower_80, fc.upper_80, fc.lower_95, fc.upper_95)]
+    points = [
+        {
+            "t": ts(t),
+            "value": _num(v),
+            "lower_80": _num(l8),
+            "upper_80": _num(u8),
+            "lower_95": _num(l9),
+            "upper_95": _num(u9),
+        }
+        for t, v, l8, u8, l9, u9 in zip(fc.times, fc.mean, fc.lower_80, fc.upper_80, fc.lower_95, fc.upper_95)
+    ]
     return {
-        "service": service, "resource": res.name, "model": fc.model,
+        "service": service,
+        "resource": res.name,
+        "model": fc.model,
         "status": fc.status,
-        "backtest": {"mase": _num(fc.mase), "smape": _num(fc.smape), "origins": sel.origins,
-                     "coverage_95": sel.coverage95,
-                     "models": {k: {"mase": _num(v.mase), "smape": _num(v.smape)} for k, v in sel.scores.items()},
-                     "dropped": sel.dropped},
+        "backtest": {
+            "mase": _num(fc.mase),
+            "smape": _num(fc.smape),
+            "origins": sel.origins,
+            "coverage_95": sel.coverage95,
+            "models": {k: {"mase": _num(v.mase), "smape": _num(v.smape)} for k, v in sel.scores.items()},
+            "dropped": sel.dropped,
+        },
         "forecast": points,
         "exhaustion": {"at": ts(fc.exhaustion_at), "earliest_95": ts(fc.earliest_95)},
-        "limit": res.limit, "direction": res.direction, "lead_time_seconds": lead_time_seconds,
+        "limit": res.limit,
+        "direction": res.direction,
+        "lead_time_seconds": lead_time_seconds,
         "horizon_seconds": horizon_seconds,
         "combination_of": list(sel.parts) if fc.model == "combination" else None,
         "seasons_seconds": [p * s.step for p in fc.periods],
-        "history": {"start": ts(s.start), "end": ts(s.end), "step_seconds": s.step, "points": len(s.values),
-                    "last_value": float(s.values[-1])},
+        "history": {
+            "start": ts(s.start),
+            "end": ts(s.end),
+            "step_seconds": s.step,
+            "points": len(s.values),
+            "last_value": float(s.values[-1]),
+        },
         "notes": fc.notes,
         "inputs_hash": inputs_hash,
     }

@@ -6,15 +6,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from sms_metrics.adapters.prometheus import PrometheusPort
 from sms_metrics.capacity.history import read_history
 from sms_metrics.capacity.result import forecast_document
-from sms_metrics.catalogue.model import Catalogue, CapacityResource
+from sms_metrics.catalogue.model import CapacityResource, Catalogue
 from sms_metrics.core.durations import parse_duration
 from sms_metrics.errors import InputError, InsufficientData, PrometheusQueryError, SmsError
 from sms_metrics.forecasting.pipeline import Resource, forecast_capacity, inputs_hash
@@ -58,7 +58,7 @@ def select_targets(catalogue: Catalogue, service: str | None = None, resource: s
             if resource is None or res.name == resource:
                 targets.append(Target(svc.name, res))
     if service:
-        catalogue.service(service)             # raises with the known names when unknown
+        catalogue.service(service)  # raises with the known names when unknown
     if not targets:
         what = f"service {service!r}" if service else "the catalogue"
         extra = f" named {resource!r}" if resource else ""
@@ -84,31 +84,47 @@ def _forecast(job: tuple[Target, Series, float, float]) -> Outcome:
         fc = forecast_capacity(series, spec, horizon_seconds=horizon, now=now)
     except SmsError as exc:
         return Outcome(target, error=str(exc), history=series)
-    except Exception as exc:          # a model library failing on odd data must not stop the others
+    except Exception as exc:  # a model library failing on odd data must not stop the others
         return Outcome(target, error=f"forecast failed: {exc}", history=series)
     if horizon < 2 * spec.lead_time_seconds:
-        fc.notes.append(f"the horizon ({horizon / 86400:g} d) is shorter than twice the lead time "
-                        f"({2 * spec.lead_time_seconds / 86400:g} d): ok only means no exhaustion within the horizon")
-    doc = forecast_document(target.service, res, fc, horizon_seconds=horizon,
-                            lead_time_seconds=spec.lead_time_seconds,
-                            inputs_hash=inputs_hash(series, spec, horizon))
+        fc.notes.append(
+            f"the horizon ({horizon / 86400:g} d) is shorter than twice the lead time "
+            f"({2 * spec.lead_time_seconds / 86400:g} d): ok only means no exhaustion within the horizon"
+        )
+    doc = forecast_document(
+        target.service,
+        res,
+        fc,
+        horizon_seconds=horizon,
+        lead_time_seconds=spec.lead_time_seconds,
+        inputs_hash=inputs_hash(series, spec, horizon),
+    )
     return Outcome(target, doc=doc, history=series)
 
 
-def forecast_targets(prom: PrometheusPort, targets: list[Target], *, now: datetime, horizon: str | None = None,
-                     history: str | None = None, workers: int | None = None, read_concurrency: int = 4,
-                     on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+def forecast_targets(
+    prom: PrometheusPort,
+    targets: list[Target],
+    *,
+    now: datetime,
+    horizon: str | None = None,
+    history: str | None = None,
+    workers: int | None = None,
+    read_concurrency: int = 4,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
     """Forecast every target; the outcomes come back in the order of ``targets``."""
     history_seconds = parse_duration(history) if history else None
     horizons = [t.horizon_seconds(horizon) for t in targets]
 
     def read(i: int):
         try:
-            return read_history(prom, targets[i].resource, horizon_seconds=horizons[i], now=now,
-                                history_seconds=history_seconds)
+            return read_history(
+                prom, targets[i].resource, horizon_seconds=horizons[i], now=now, history_seconds=history_seconds
+            )
         except InsufficientData as exc:
             return Outcome(targets[i], error=f"insufficient data: {exc}")
-        except PrometheusQueryError as exc:          # one bad query must not stop the other resources
+        except PrometheusQueryError as exc:  # one bad query must not stop the other resources
             return Outcome(targets[i], error=str(exc), query_error=exc)
 
     outcomes: list[Outcome | None] = [None] * len(targets)
@@ -132,8 +148,11 @@ def _run_jobs(jobs: list, workers: int):
     """Yield (index, Outcome) as the forecasts finish, in order, in worker processes when it pays."""
     if workers > 1 and len(jobs) > 1:
         # spawn, not fork: `serve` has threads (uvicorn, the scheduler) that a fork would copy mid-flight.
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_one_thread_per_worker,
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(jobs)),
+            initializer=_one_thread_per_worker,
+            mp_context=multiprocessing.get_context("spawn"),
+        ) as pool:
             results = pool.map(_forecast, [j for _, j in jobs], chunksize=max(1, len(jobs) // (workers * 8)))
             yield from zip((i for i, _ in jobs), results)
     else:

@@ -3,4 +3,4 @@
 from sms_metrics.catalogue.loader import load_catalogue, parse_catalogue
 from sms_metrics.catalogue.model import SLA, SLI, SLO, Catalogue, Service
 
-__all__ = ["Catalogue", "Service", "SLA", "SLO", "SLI", "load_catalogue", "parse_catalogue"]
+__all__ = ["SLA", "SLI", "SLO", "Catalogue", "Service", "load_catalogue", "parse_catalogue"]

@@ -41,12 +41,18 @@ def sloth_to_services(doc: dict, where: str) -> tuple[list[dict], list[str]]:
         sli = slo.get("sli") or {}
         if "events" in sli:
             ev = sli["events"] or {}
-            mapped = {"events": {"errors": _window_template(ev.get("error_query", "")),
-                                 "total": _window_template(ev.get("total_query", ""))}}
+            mapped = {
+                "events": {
+                    "errors": _window_template(ev.get("error_query", "")),
+                    "total": _window_template(ev.get("total_query", "")),
+                }
+            }
         elif "raw" in sli or "plugin" in sli:
             kind = "raw" if "raw" in sli else "plugin"
-            errors.append(f"{path}.sli.{kind}: Sloth {kind} SLIs cannot be imported; rewrite it as events "
-                          "(error_query and total_query)")
+            errors.append(
+                f"{path}.sli.{kind}: Sloth {kind} SLIs cannot be imported; rewrite it as events "
+                "(error_query and total_query)"
+            )
             continue
         else:
             errors.append(f"{path}.sli: expected events, raw or plugin")
@@ -96,8 +102,12 @@ def openslo_to_slo(doc: dict, indicators: dict[str, dict], where: str) -> tuple[
         sli = {"threshold": {"query": query, "max": value}}
     else:
         return service, None, [f"{where}.spec.indicator.spec: expected ratioMetric or thresholdMetric"]
-    slo = {"name": name, "objective": None if target is None else round(float(target) * 100, 6),
-           "window": window, "sli": sli}
+    slo = {
+        "name": name,
+        "objective": None if target is None else round(float(target) * 100, 6),
+        "window": window,
+        "sli": sli,
+    }
     return service, slo, []
 
 
@@ -106,8 +116,9 @@ def import_documents(text: str, source: str) -> Catalogue:
     docs = [d for d, _ in load_yaml_documents(text, source) if d is not None]
     services: dict[str, dict] = {}
     errors: list[str] = []
-    indicators = {(d.get("metadata") or {}).get("name"): d for d in docs
-                  if isinstance(d, dict) and d.get("kind") == "SLI"}
+    indicators: dict[str, dict] = {
+        str((d.get("metadata") or {}).get("name")): d for d in docs if isinstance(d, dict) and d.get("kind") == "SLI"
+    }
     for i, doc in enumerate(docs):
         where = f"document[{i}]"
         if not isinstance(doc, dict):
@@ -118,10 +129,10 @@ def import_documents(text: str, source: str) -> Catalogue:
             for svc in found:
                 services.setdefault(svc["name"], {"name": svc["name"], "slos": []})["slos"] += svc["slos"]
         elif str(doc.get("apiVersion", "")).startswith("openslo/") and doc.get("kind") == "SLO":
-            svc, slo, errs = openslo_to_slo(doc, indicators, where)
+            name, slo, errs = openslo_to_slo(doc, indicators, where)
             errors += errs
             if slo:
-                services.setdefault(svc, {"name": svc, "slos": []})["slos"].append(slo)
+                services.setdefault(name, {"name": name, "slos": []})["slos"].append(slo)
         elif doc.get("kind") in ("SLI", "Service", "DataSource", "AlertPolicy", "AlertCondition"):
             continue
         else:

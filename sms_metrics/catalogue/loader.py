@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sms_metrics.catalogue.model import API_VERSION, Catalogue
-from sms_metrics.catalogue.yamlsource import error_lines, load_yaml_documents, line_of
+from sms_metrics.catalogue.yamlsource import error_lines, line_of, load_yaml_documents
 from sms_metrics.errors import CatalogueError
 
 
@@ -18,8 +18,11 @@ def parse_catalogue(text: str, source: str = "<catalogue>") -> Catalogue:
         raise CatalogueError(source, ["(top level): expected one YAML mapping with apiVersion and services"])
     data, node = docs[0]
     if data.get("apiVersion") != API_VERSION:
-        hint = " (a Sloth or OpenSLO file? use `sms-metrics catalogue import`)" if (
-            "version" in data or str(data.get("apiVersion", "")).startswith("openslo")) else ""
+        hint = (
+            " (a Sloth or OpenSLO file? use `sms-metrics catalogue import`)"
+            if ("version" in data or str(data.get("apiVersion", "")).startswith("openslo"))
+            else ""
+        )
         raise CatalogueError(source, [f"apiVersion: must be {API_VERSION!r} (got {data.get('apiVersion')!r}){hint}"])
     errors: list[str] = []
     try:
@@ -28,7 +31,7 @@ def parse_catalogue(text: str, source: str = "<catalogue>") -> Catalogue:
         errors = error_lines(exc, node)
         catalogue = None
     errors += _duplicate_services(data, node)
-    if errors:
+    if errors or catalogue is None:
         raise CatalogueError(source, errors)
     return catalogue
 
@@ -43,8 +46,10 @@ def _duplicate_services(data: dict, node) -> list[str]:
             continue
         if name in seen:
             line = line_of(node, ("services", i, "name"))
-            out.append(f"services[{i}].name: duplicate service name {name!r} (first at services[{seen[name]}])"
-                       + (f" (line {line})" if line else ""))
+            out.append(
+                f"services[{i}].name: duplicate service name {name!r} (first at services[{seen[name]}])"
+                + (f" (line {line})" if line else "")
+            )
         else:
             seen[name] = i
     return out

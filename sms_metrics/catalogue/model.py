@@ -7,7 +7,7 @@ Pydantic validates shapes and value ranges; every message is phrased for the per
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -44,7 +44,7 @@ def _duration(v: str) -> str:
 def _selector(v: str) -> str:
     m = SELECTOR.match(v)
     if not m or not (m["name"] or m["matchers"]):
-        raise ValueError(f"must be a series selector such as probe_success{{service=\"x\"}}, got {v!r}")
+        raise ValueError(f'must be a series selector such as probe_success{{service="x"}}, got {v!r}')
     return v
 
 
@@ -64,10 +64,10 @@ class MaintenanceWindow(_Strict):
     def _aware(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("must carry a time zone, e.g. 2026-10-04T01:00:00Z")
-        return v.astimezone(timezone.utc)
+        return v.astimezone(UTC)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "MaintenanceWindow":
+    def _ordered(self) -> MaintenanceWindow:
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
@@ -140,11 +140,13 @@ class SLI(_Strict):
         return None if v is None else _selector(v)
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "SLI":
+    def _exactly_one(self) -> SLI:
         given = [k for k in ("probe", "events", "latency", "threshold") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("needs exactly one of probe, events, latency, threshold"
-                             + (f" (got {', '.join(given)})" if given else ""))
+            raise ValueError(
+                "needs exactly one of probe, events, latency, threshold"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
         return self
 
     @property
@@ -159,7 +161,7 @@ class SLO(_Strict):
     step: str = "60s"
     description: str | None = None
     runbook: str | None = None
-    alert_windows: str | None = None   # a Sloth AlertWindows file, relative to the catalogue
+    alert_windows: str | None = None  # a Sloth AlertWindows file, relative to the catalogue
     sli: SLI
 
     _objective = field_validator("objective")(_percent)
@@ -200,7 +202,7 @@ class Service(_Strict):
     capacity: list[CapacityResource] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _unique_children(self) -> "Service":
+    def _unique_children(self) -> Service:
         for kind, items in (("slo", self.slos), ("capacity resource", self.capacity)):
             names = [i.name for i in items]
             dupes = sorted({n for n in names if names.count(n) > 1})

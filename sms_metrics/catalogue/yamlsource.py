@@ -64,7 +64,7 @@ def error_lines(exc: ValidationError, node: yaml.Node | None, prefix: tuple = ()
         loc = prefix + tuple(err["loc"])
         msg = _FRIENDLY.get(err["type"], err["msg"])
         if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+            msg = msg[len("Value error, ") :]
         if err["type"] == "string_pattern_mismatch":
             msg = f"must be lowercase letters, digits and '-' (e.g. checkout-api), got {err.get('input')!r}"
         if err["type"] == "literal_error":

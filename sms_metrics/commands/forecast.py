@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -21,22 +21,46 @@ log = logging.getLogger(__name__)
 NO_DATA_EXIT = 3
 
 
-def run_forecasts(settings: Settings, *, catalogue, prom, service=None, resource=None, horizon=None, history=None,
-                  workers=None, now=None, show_progress=True) -> list[Outcome]:
+def run_forecasts(
+    settings: Settings,
+    *,
+    catalogue,
+    prom,
+    service=None,
+    resource=None,
+    horizon=None,
+    history=None,
+    workers=None,
+    now=None,
+    show_progress=True,
+) -> list[Outcome]:
     """Forecast the selected resources with a progress bar on stderr."""
     targets = select_targets(catalogue, service, resource)
     console = Console(stderr=True)
-    with Progress(TextColumn("forecasting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not show_progress or len(targets) < 2) as progress:
+    with Progress(
+        TextColumn("forecasting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not show_progress or len(targets) < 2,
+    ) as progress:
         task = progress.add_task("resources", total=len(targets))
-        return forecast_targets(prom, targets, now=now or datetime.now(timezone.utc), horizon=horizon,
-                                history=history, workers=workers or settings.forecast_workers or None,
-                                read_concurrency=settings.prometheus_concurrency,
-                                on_done=lambda _o: progress.advance(task))
+        return forecast_targets(
+            prom,
+            targets,
+            now=now or datetime.now(UTC),
+            horizon=horizon,
+            history=history,
+            workers=workers or settings.forecast_workers or None,
+            read_concurrency=settings.prometheus_concurrency,
+            on_done=lambda _o: progress.advance(task),
+        )
 
 
 def _save(settings: Settings, docs: list[dict]) -> None:
-    from sms_metrics.commands.incidents import register_sessions, default_actor
+    from sms_metrics.commands.incidents import default_actor, register_sessions
     from sms_metrics.register.capacity.service import record_forecasts
     from sms_metrics.register.db import transaction
 
@@ -45,9 +69,20 @@ def _save(settings: Settings, docs: list[dict]) -> None:
     log.info("capacity plans: %d new, %d unchanged", changed.created, changed.unchanged)
 
 
-def run_forecast_command(settings: Settings, *, catalogue: Path, prometheus: str | None, service: str | None,
-                         resource: str | None, horizon: str | None, history: str | None, fmt: str,
-                         out: Path | None, workers: int | None, save: bool) -> int:
+def run_forecast_command(
+    settings: Settings,
+    *,
+    catalogue: Path,
+    prometheus: str | None,
+    service: str | None,
+    resource: str | None,
+    horizon: str | None,
+    history: str | None,
+    fmt: str,
+    out: Path | None,
+    workers: int | None,
+    save: bool,
+) -> int:
     if fmt not in CAPACITY_FORMATS:
         raise InputError(f"--format {fmt!r} is not supported: use one of {', '.join(CAPACITY_FORMATS)}")
     if resource and not service:
@@ -60,8 +95,16 @@ def run_forecast_command(settings: Settings, *, catalogue: Path, prometheus: str
                 raise InputError(f"{flag}: {exc}") from None
     cat = load_catalogue(catalogue)
     prom = PrometheusHTTP.from_settings(settings, prometheus)
-    outcomes = run_forecasts(settings, catalogue=cat, prom=prom, service=service, resource=resource,
-                             horizon=horizon, history=history, workers=workers)
+    outcomes = run_forecasts(
+        settings,
+        catalogue=cat,
+        prom=prom,
+        service=service,
+        resource=resource,
+        horizon=horizon,
+        history=history,
+        workers=workers,
+    )
     docs = [o.doc for o in outcomes if o.doc]
     problems = [f"{o.target.service}/{o.target.resource.name}: {o.error}" for o in outcomes if not o.doc]
     for p in problems:
@@ -73,9 +116,13 @@ def run_forecast_command(settings: Settings, *, catalogue: Path, prometheus: str
         _save(settings, docs)
     single = bool(service and resource)
     if docs:
-        text = render_capacity(docs, fmt, single=single,
-                               histories={(o.target.service, o.target.resource.name): o.history for o in outcomes},
-                               problems=problems)
+        text = render_capacity(
+            docs,
+            fmt,
+            single=single,
+            histories={(o.target.service, o.target.resource.name): o.history for o in outcomes},
+            problems=problems,
+        )
         if out:
             out.write_text(text)
             log.info("wrote %s", out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.table import Table
@@ -40,16 +40,39 @@ def show_list(settings: Settings, *, status: str | None, service: str | None, fm
     for col in ("id", "status", "priority", "service", "title", "opened", "response due", "resolution due"):
         table.add_column(col)
     for i in items:
-        table.add_row(str(i.id), i.status, i.priority, i.service, i.title[:50], i.opened_at.strftime("%Y-%m-%d %H:%M"),
-                      i.response_due_at.strftime("%m-%d %H:%M") if i.response_due_at else "-",
-                      i.resolution_due_at.strftime("%m-%d %H:%M") if i.resolution_due_at else "-")
+        table.add_row(
+            str(i.id),
+            i.status,
+            i.priority,
+            i.service,
+            i.title[:50],
+            i.opened_at.strftime("%Y-%m-%d %H:%M"),
+            i.response_due_at.strftime("%m-%d %H:%M") if i.response_due_at else "-",
+            i.resolution_due_at.strftime("%m-%d %H:%M") if i.resolution_due_at else "-",
+        )
     Console().print(table)
     return None
 
 
-def move(settings: Settings, incident_id: int, to: str, *, actor: str | None, reason: str | None = None,
-         assignee: str | None = None, catalogue=None) -> str:
+def move(
+    settings: Settings,
+    incident_id: int,
+    to: str,
+    *,
+    actor: str | None,
+    reason: str | None = None,
+    assignee: str | None = None,
+    catalogue=None,
+) -> str:
     with transaction(register_sessions(settings)) as session:
-        inc = transition(session, incident_id=incident_id, to=to, actor=actor or default_actor(),
-                         now=datetime.now(timezone.utc), reason=reason, assignee=assignee, catalogue=catalogue)
+        inc = transition(
+            session,
+            incident_id=incident_id,
+            to=to,
+            actor=actor or default_actor(),
+            now=datetime.now(UTC),
+            reason=reason,
+            assignee=assignee,
+            catalogue=catalogue,
+        )
         return f"incident {inc.id}: {inc.status}"

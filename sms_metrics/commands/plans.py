@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.table import Table
 
-from sms_metrics.commands.incidents import register_sessions, default_actor
+from sms_metrics.commands.incidents import default_actor, register_sessions
 from sms_metrics.config import Settings
 from sms_metrics.register.capacity.models import CapacityPlanRead
 from sms_metrics.register.capacity.service import list_plans, transition_plan
@@ -25,15 +25,24 @@ def show_plans(settings: Settings, *, status: str | None, service: str | None, f
     for col in ("id", "service", "resource", "plan", "forecast", "exhaustion", "model", "MASE", "made"):
         table.add_column(col)
     for i in items:
-        table.add_row(str(i.id), i.service, i.resource, i.status, i.forecast_status,
-                      i.exhaustion_at.strftime("%Y-%m-%d %H:%M") if i.exhaustion_at else "-", i.model,
-                      "-" if i.backtest_mase is None else f"{i.backtest_mase:.3f}", i.created_at.strftime("%Y-%m-%d %H:%M"))
+        table.add_row(
+            str(i.id),
+            i.service,
+            i.resource,
+            i.status,
+            i.forecast_status,
+            i.exhaustion_at.strftime("%Y-%m-%d %H:%M") if i.exhaustion_at else "-",
+            i.model,
+            "-" if i.backtest_mase is None else f"{i.backtest_mase:.3f}",
+            i.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
     Console().print(table)
     return None
 
 
 def move_plan(settings: Settings, plan_id: int, to: str, *, actor: str | None, reason: str | None) -> str:
     with transaction(register_sessions(settings)) as session:
-        plan = transition_plan(session, plan_id=plan_id, to=to, actor=actor or default_actor(),
-                               now=datetime.now(timezone.utc), reason=reason)
+        plan = transition_plan(
+            session, plan_id=plan_id, to=to, actor=actor or default_actor(), now=datetime.now(UTC), reason=reason
+        )
         return f"capacity plan {plan.id} ({plan.service}/{plan.resource}): {plan.status}"

@@ -34,8 +34,10 @@ def run_probe_once(config: Path, fmt: str, concurrency: int) -> str:
     results = asyncio.run(run_once(targets, modules, concurrency))
     if fmt == "json":
         return json.dumps([r.as_json() for r in results], indent=2) + "\n"
-    return "".join(f"{'ok  ' if r.success else 'FAIL'} {r.name:30} {r.duration_seconds * 1000:8.1f} ms  "
-                   f"{r.error or ''}\n" for r in results)
+    return "".join(
+        f"{'ok  ' if r.success else 'FAIL'} {r.name:30} {r.duration_seconds * 1000:8.1f} ms  {r.error or ''}\n"
+        for r in results
+    )
 
 
 def run_probe_forever(config: Path, host: str, port: int, concurrency: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -25,24 +25,44 @@ def produce_reports(settings: Settings, *, catalogue, prom, service, period, sho
     """Measure and return report dicts, with a progress bar on stderr for many services."""
     total = 1 if service else len(catalogue.services)
     console = Console(stderr=True)
-    with Progress(TextColumn("measuring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not show_progress or total < 2) as progress:
+    with Progress(
+        TextColumn("measuring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not show_progress or total < 2,
+    ) as progress:
         task = progress.add_task("services", total=total)
-        reports = measure_catalogue(prom, catalogue, period, service=service,
-                                    concurrency=settings.prometheus_concurrency,
-                                    on_done=lambda _r: progress.advance(task))
+        reports = measure_catalogue(
+            prom,
+            catalogue,
+            period,
+            service=service,
+            concurrency=settings.prometheus_concurrency,
+            on_done=lambda _r: progress.advance(task),
+        )
     return [report_dict(r) for r in reports]
 
 
-def run_availability_report(settings: Settings, *, catalogue: Path, prometheus: str | None, service: str | None,
-                            period: str | None, fmt: str, out: Path | None) -> int:
+def run_availability_report(
+    settings: Settings,
+    *,
+    catalogue: Path,
+    prometheus: str | None,
+    service: str | None,
+    period: str | None,
+    fmt: str,
+    out: Path | None,
+) -> int:
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r} is not supported: use one of {', '.join(FORMATS)}")
     cat = load_catalogue(catalogue)
     if service:
         cat.service(service)
     prom = PrometheusHTTP.from_settings(settings, prometheus)
-    period = period or previous_month(datetime.now(timezone.utc)).label
+    period = period or previous_month(datetime.now(UTC)).label
     log.info("measuring %s over %s from %s", service or f"{len(cat.services)} services", period, prom.url)
     reports = produce_reports(settings, catalogue=cat, prom=prom, service=service, period=period)
     text = render(reports, fmt, single=bool(service))

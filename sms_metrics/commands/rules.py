@@ -27,8 +27,9 @@ def load_windows(catalogue_path: Path, catalogue) -> dict[str, tuple[BurnWindow,
                 try:
                     text = path.read_text(encoding="utf-8")
                 except OSError as exc:
-                    raise InputError(f"services.{svc.name}.slos.{slo.name}.alert_windows: cannot read {path}: "
-                                     f"{exc.strerror or exc}") from None
+                    raise InputError(
+                        f"services.{svc.name}.slos.{slo.name}.alert_windows: cannot read {path}: {exc.strerror or exc}"
+                    ) from None
                 out[slo.alert_windows] = parse_alert_windows(text, str(path))
     return out
 
@@ -54,7 +55,7 @@ def explain(output: str) -> list[str]:
     for raw in output.splitlines():
         m = _FAILED.search(raw)
         if m:
-            lines.append(f'group {m["group"]}, rule {m["rule"]} ({m["name"]}): {m["why"]}')
+            lines.append(f"group {m['group']}, rule {m['rule']} ({m['name']}): {m['why']}")
         elif raw.strip() and raw.strip() not in ("FAILED:", "SUCCESS") and not raw.startswith("Checking"):
             lines.append(raw.strip())
     return lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -15,16 +15,16 @@ from sms_metrics.adapters.prometheus import PrometheusHTTP
 from sms_metrics.catalogue import load_catalogue
 from sms_metrics.commands.forecast import run_forecasts
 from sms_metrics.commands.report import produce_reports
+from sms_metrics.commands.rules import load_windows
 from sms_metrics.config import Settings
 from sms_metrics.core.periods import parse_period, previous_month
 from sms_metrics.demo import DEMO_CATALOGUE
 from sms_metrics.demo.history import write_demo_history
-from sms_metrics.commands.rules import load_windows
 from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
-from sms_metrics.rules.generator import catalogue_rules
-from sms_metrics.rules.writer import write_rules
 from sms_metrics.reports.capacity import CAPACITY_FORMATS, by_urgency, render_capacity
 from sms_metrics.reports.render import FORMATS, render
+from sms_metrics.rules.generator import catalogue_rules
+from sms_metrics.rules.writer import write_rules
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,15 @@ def _summary(reports: list[dict]) -> Table:
         table.add_column(col)
     for r in reports:
         a, b, c = r["availability_percent"], r["error_budget_remaining_percent"], r["data_coverage_percent"]
-        table.add_row(r["service"], r["period"]["label"], f"{r['target_percent']}%",
-                      "no data" if a is None else f"{a:.3f}%",
-                      "n/a" if r["met"] is None else ("yes" if r["met"] else "[red]no[/]"),
-                      "n/a" if b is None else f"{b:.1f}%", "n/a" if c is None else f"{c:.1f}%")
+        table.add_row(
+            r["service"],
+            r["period"]["label"],
+            f"{r['target_percent']}%",
+            "no data" if a is None else f"{a:.3f}%",
+            "n/a" if r["met"] is None else ("yes" if r["met"] else "[red]no[/]"),
+            "n/a" if b is None else f"{b:.1f}%",
+            "n/a" if c is None else f"{c:.1f}%",
+        )
     return table
 
 
@@ -56,16 +61,21 @@ def _capacity_reports(settings: Settings, cat, prom, out: Path) -> None:
     for col in ("service", "resource", "status", "exhaustion", "lead time", "model"):
         table.add_column(col)
     for d in by_urgency(docs):
-        table.add_row(d["service"], d["resource"], d["status"], d["exhaustion"]["at"] or "not within horizon",
-                      f"{d['lead_time_seconds'] / 86400:g} d", d["model"])
+        table.add_row(
+            d["service"],
+            d["resource"],
+            d["status"],
+            d["exhaustion"]["at"] or "not within horizon",
+            f"{d['lead_time_seconds'] / 86400:g} d",
+            d["model"],
+        )
     Console().print(table)
     for p in problems:
         log.warning("not forecast: %s", p)
 
 
-def run_up(settings: Settings, *, catalogue: Path | None, period: str | None, out: Path,
-           keep_running: bool) -> int:
-    now = datetime.now(timezone.utc)
+def run_up(settings: Settings, *, catalogue: Path | None, period: str | None, out: Path, keep_running: bool) -> int:
+    now = datetime.now(UTC)
     cat_path = catalogue or DEMO_CATALOGUE
     cat = load_catalogue(cat_path)
     period = period or previous_month(now).label
@@ -80,8 +90,10 @@ def run_up(settings: Settings, *, catalogue: Path | None, period: str | None, ou
         write_demo_history(cat, history, start=start, end=now)
         backfill(history, work / "tsdb")
         history.unlink()
-    rule_files = [str(p) for p in write_rules(catalogue_rules(cat, load_windows(cat_path, cat)), work / "rules",
-                                              source=str(cat_path))]
+    rule_files = [
+        str(p)
+        for p in write_rules(catalogue_rules(cat, load_windows(cat_path, cat)), work / "rules", source=str(cat_path))
+    ]
     with LocalPrometheus(work, rule_files=rule_files) as prom_proc:
         prom = PrometheusHTTP.from_settings(settings, prom_proc.url)
         reports = produce_reports(settings, catalogue=cat, prom=prom, service=None, period=period)
@@ -94,8 +106,10 @@ def run_up(settings: Settings, *, catalogue: Path | None, period: str | None, ou
         Console().print(_summary(reports))
         if any(s.capacity for s in cat.services):
             _capacity_reports(settings, cat, prom, out)
-        Console().print(f"Reports in [bold]{out}/[/]; Prometheus at {prom_proc.url} with "
-                        f"{len(rule_files)} rule files (SLO recordings and alerts)")
+        Console().print(
+            f"Reports in [bold]{out}/[/]; Prometheus at {prom_proc.url} with "
+            f"{len(rule_files)} rule files (SLO recordings and alerts)"
+        )
         if keep_running:
             Console().print("Prometheus keeps running; press Ctrl-C to stop.")
             try:

@@ -26,7 +26,7 @@ class Outage:
 
 @dataclass(frozen=True)
 class DayFigure:
-    day: str                       # local date in the SLA's time zone, YYYY-MM-DD
+    day: str  # local date in the SLA's time zone, YYYY-MM-DD
     availability_percent: float | None
     data_coverage_percent: float | None
 
@@ -77,8 +77,9 @@ def find_outages(states: np.ndarray, start: datetime, step: float) -> list[Outag
     edges = np.diff(down)
     begins, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     return [
-        Outage(start + timedelta(seconds=float(b) * step), start + timedelta(seconds=float(e) * step),
-               float(e - b) * step)
+        Outage(
+            start + timedelta(seconds=float(b) * step), start + timedelta(seconds=float(e) * step), float(e - b) * step
+        )
         for b, e in zip(begins, ends)
     ]
 
@@ -119,8 +120,9 @@ def daily_figures(states: np.ndarray, start: datetime, step: float, tz_name: str
     out = []
     for day, u, d, c in zip(days, up, down, counted):
         avail, cov = _ratio(u, u + d), _ratio(u + d, c)
-        out.append(DayFigure(day, None if avail is None else 100 * float(avail),
-                             None if cov is None else 100 * float(cov)))
+        out.append(
+            DayFigure(day, None if avail is None else 100 * float(avail), None if cov is None else 100 * float(cov))
+        )
     return out
 
 
@@ -131,8 +133,15 @@ def apply_exclusions(states: np.ndarray, excluded: np.ndarray) -> np.ndarray:
     return out
 
 
-def summarise_steps(states: np.ndarray, excluded: np.ndarray, *, start: datetime, step: float,
-                    target_percent: float, tz_name: str = "UTC") -> Figures:
+def summarise_steps(
+    states: np.ndarray,
+    excluded: np.ndarray,
+    *,
+    start: datetime,
+    step: float,
+    target_percent: float,
+    tz_name: str = "UTC",
+) -> Figures:
     """Every SLA figure of a step-state SLI (probe or threshold) over ``[start, start+n*step)``."""
     marked = apply_exclusions(states, excluded)
     n_up, n_down = int((marked == UP).sum()), int((marked == DOWN).sum())
@@ -142,17 +151,20 @@ def summarise_steps(states: np.ndarray, excluded: np.ndarray, *, start: datetime
     has_data = n_up + n_down > 0
     ratio = _ratio(n_down, n_up + n_down)
     outages = find_outages(marked, start, step)
-    last = marked[-max(1, int(round(3600 / step))):]
+    last = marked[-max(1, round(3600 / step)) :]
     return Figures(
-        up_seconds=n_up * step, downtime_seconds=n_down * step,
-        unknown_seconds=n_unknown * step, excluded_seconds=n_excl * step,
+        up_seconds=n_up * step,
+        downtime_seconds=n_down * step,
+        unknown_seconds=n_unknown * step,
+        excluded_seconds=n_excl * step,
         availability_percent=None if ratio is None else 100 * (1 - ratio),
         data_coverage_percent=None if n_excl == len(states) else 100 * (n_up + n_down) / (len(states) - n_excl),
         error_budget_seconds=budget,
         error_budget_remaining_percent=budget_remaining_percent(budget, n_down * step) if has_data else None,
         burn_rate_period=burn_rate(ratio, target_percent),
-        burn_rate_1h=burn_rate(_ratio(int((last == DOWN).sum()), int(((last == UP) | (last == DOWN)).sum())),
-                               target_percent),
+        burn_rate_1h=burn_rate(
+            _ratio(int((last == DOWN).sum()), int(((last == UP) | (last == DOWN)).sum())), target_percent
+        ),
         outages=outages,
         mtbf_seconds=(n_up * step / len(outages)) if outages else None,
         mttr_seconds=(sum(o.duration_seconds for o in outages) / len(outages)) if outages else None,
@@ -160,9 +172,16 @@ def summarise_steps(states: np.ndarray, excluded: np.ndarray, *, start: datetime
     )
 
 
-def summarise_events(good: np.ndarray, total: np.ndarray, excluded_fraction: np.ndarray, *,
-                     start: datetime, block_seconds: np.ndarray, target_percent: float,
-                     tz_name: str = "UTC") -> Figures:
+def summarise_events(
+    good: np.ndarray,
+    total: np.ndarray,
+    excluded_fraction: np.ndarray,
+    *,
+    start: datetime,
+    block_seconds: np.ndarray,
+    target_percent: float,
+    tz_name: str = "UTC",
+) -> Figures:
     """SLA figures of an events or latency SLI from per-block good/total event counts.
 
     ``good``/``total`` are NaN where Prometheus had no data; ``excluded_fraction`` is the share
@@ -176,11 +195,13 @@ def summarise_events(good: np.ndarray, total: np.ndarray, excluded_fraction: np.
     budget = error_budget_seconds(target_percent, float(block_seconds.sum()), excl)
     counted = float((weight * block_seconds).sum())
     ratio = _ratio(t - g, t) if known.any() else None
-    per_hour = max(1, int(round(3600 / float(block_seconds[0]))))
+    per_hour = max(1, round(3600 / float(block_seconds[0])))
     lt, lg = np.nansum((total * weight)[-per_hour:]), np.nansum((good * weight)[-per_hour:])
     return Figures(
-        up_seconds=None, downtime_seconds=None,
-        unknown_seconds=float(((~known) * weight * block_seconds).sum()), excluded_seconds=excl,
+        up_seconds=None,
+        downtime_seconds=None,
+        unknown_seconds=float(((~known) * weight * block_seconds).sum()),
+        excluded_seconds=excl,
         availability_percent=None if ratio is None else 100 * (1 - ratio),
         data_coverage_percent=None if counted <= 0 else 100 * float((known * weight * block_seconds).sum()) / counted,
         error_budget_seconds=budget,
@@ -205,6 +226,7 @@ def _daily_events(good, total, weight, known, start, block_seconds, tz_name) -> 
     out = []
     for day, gi, ti, ki, wi in zip(days, g, t, k, w):
         avail, cov = _ratio(gi, ti), _ratio(ki, wi)
-        out.append(DayFigure(day, None if avail is None else 100 * float(avail),
-                             None if cov is None else 100 * float(cov)))
+        out.append(
+            DayFigure(day, None if avail is None else 100 * float(avail), None if cov is None else 100 * float(cov))
+        )
     return out

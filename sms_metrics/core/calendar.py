@@ -45,7 +45,7 @@ def _parse_days(spec: str) -> set[int]:
         if len(ends) > 2 or any(e[:3] not in DAYS or len(e) < 3 for e in ends):
             raise ValueError(f"unknown day range {part!r}: use Mon, Tue, ... Sun, e.g. Mon-Fri")
         a, b = DAYS.index(ends[0][:3]), DAYS.index(ends[-1][:3])
-        out.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+        out.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(b + 1)])
     return out
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sms_metrics.core.calendar import ServiceHours
 from sms_metrics.core.periods import zone
@@ -24,13 +24,13 @@ def add_service_time(start: datetime, minutes: float, hours: ServiceHours, tz_na
     Minute by minute in the SLA's time zone (so daylight-saving changes are honoured); 24x7
     is plain addition. Raises ``ValueError`` when the hours never open within a year.
     """
-    start = start.astimezone(timezone.utc)
+    start = start.astimezone(UTC)
     if hours.always:
         return start + timedelta(minutes=minutes)
     tz = zone(tz_name)
     t = start.replace(second=0, microsecond=0)
     left = float(minutes)
-    if t < start:                                  # the partial first minute
+    if t < start:  # the partial first minute
         t += _STEP
         if _in_hours(start, hours, tz):
             left -= (t - start).total_seconds() / 60
@@ -53,7 +53,7 @@ def service_time_between(a: datetime, b: datetime, hours: ServiceHours, tz_name:
     if hours.always:
         return (b - a).total_seconds() / 60
     tz = zone(tz_name)
-    t, total = a.astimezone(timezone.utc).replace(second=0, microsecond=0), 0.0
+    t, total = a.astimezone(UTC).replace(second=0, microsecond=0), 0.0
     while t < b:
         if _in_hours(t, hours, tz):
             total += 1

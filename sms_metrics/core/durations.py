@@ -24,7 +24,7 @@ def parse_duration(text: str) -> float:
 
 def format_duration(seconds: float) -> str:
     """The shortest Prometheus duration for ``seconds`` (``2592000`` -> ``30d``)."""
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     if ms <= 0:
         raise PeriodError(f"cannot format non-positive duration {seconds}")
     if ms % 1000:

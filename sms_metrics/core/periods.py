@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sms_metrics.core.durations import parse_duration
@@ -39,7 +39,7 @@ def zone(name: str) -> ZoneInfo:
 
 
 def _local_midnight(d: date, tz: ZoneInfo) -> datetime:
-    return datetime(d.year, d.month, d.day, tzinfo=tz).astimezone(timezone.utc)
+    return datetime(d.year, d.month, d.day, tzinfo=tz).astimezone(UTC)
 
 
 def month_period(year: int, month: int, tz_name: str = "UTC") -> Period:
@@ -55,11 +55,10 @@ def month_period(year: int, month: int, tz_name: str = "UTC") -> Period:
 def align_down(t: datetime, step_seconds: float) -> datetime:
     """``t`` rounded down to a multiple of ``step_seconds`` since the Unix epoch."""
     ts = t.timestamp()
-    return datetime.fromtimestamp(ts - ts % step_seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(ts - ts % step_seconds, tz=UTC)
 
 
-def parse_period(text: str, tz_name: str = "UTC", *, now: datetime | None = None,
-                 step_seconds: float = 60) -> Period:
+def parse_period(text: str, tz_name: str = "UTC", *, now: datetime | None = None, step_seconds: float = 60) -> Period:
     """Parse ``2026-10`` (a calendar month), ``2026-10-01..2026-10-15`` (dates, end exclusive)
     or ``30d`` (rolling window ending now, aligned down to the step)."""
     text = str(text).strip()
@@ -79,8 +78,9 @@ def parse_period(text: str, tz_name: str = "UTC", *, now: datetime | None = None
     except PeriodError:
         raise PeriodError(
             f"invalid period {text!r}: expected a month (2026-10), a date range "
-            "(2026-10-01..2026-10-15) or a rolling window (30d)") from None
-    end = align_down(now or datetime.now(timezone.utc), step_seconds)
+            "(2026-10-01..2026-10-15) or a rolling window (30d)"
+        ) from None
+    end = align_down(now or datetime.now(UTC), step_seconds)
     return Period(end - timedelta(seconds=length), end, f"last {text}")
 
 
@@ -93,7 +93,7 @@ def previous_month(now: datetime, tz_name: str = "UTC") -> Period:
 
 def rfc3339(t: datetime) -> str:
     """``2026-10-01T00:00:00Z``: RFC 3339 in UTC, whole seconds unless fractional."""
-    t = t.astimezone(timezone.utc)
+    t = t.astimezone(UTC)
     if t.microsecond:
         return t.strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0") + "Z"
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -25,7 +25,7 @@ def _outages(rng, n: int, count: int, longest: int) -> np.ndarray:
     up = np.ones(n)
     for _ in range(count):
         a = int(rng.integers(0, n - longest))
-        up[a:a + int(rng.integers(3, longest))] = 0
+        up[a : a + int(rng.integers(3, longest))] = 0
     return up
 
 
@@ -34,7 +34,7 @@ def _probe(rng, ts, selector, family):
     for probe in ("eu", "us"):
         up = _outages(rng, len(ts), 4, 45)
         gap = int(rng.integers(0, len(ts) - 30))
-        up[gap:gap + 20] = np.nan
+        up[gap : gap + 20] = np.nan
         family.setdefault(name, []).append(({**labels, "probe": f"{labels.get('service', 'x')}-{probe}"}, ts, up))
 
 
@@ -72,10 +72,10 @@ def _histogram(rng, ts, selector, hist):
 def _capacity(rng, ts, res, family):
     """A disk filling towards its limit or a daily and weekly seasonal load well below it."""
     name, labels = selector_labels(res.query)
-    days = (ts - ts[-1]) / 86400                       # 0 now, negative in the past
+    days = (ts - ts[-1]) / 86400  # 0 now, negative in the past
     daily = np.sin(2 * np.pi * (ts % 86400) / 86400 - 2.0)
     weekend = ((ts // 86400 + 3) % 7 >= 5).astype(float)
-    if res.direction == "down":                        # 20 GB a day: 25 days left, 4 GB more used by day
+    if res.direction == "down":  # 20 GB a day: 25 days left, 4 GB more used by day
         value = 20e9 * (25 - days) - 4e9 * daily + rng.normal(0, 1e9, len(ts))
     else:
         value = res.limit * (0.35 + 0.1 * daily - 0.08 * weekend + 0.002 * days) + rng.normal(0, 10, len(ts))

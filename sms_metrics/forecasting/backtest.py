@@ -18,7 +18,7 @@ from sms_metrics.forecasting.models import MODELS, ModelFailed, Prediction, fit_
 ORIGINS = 3
 MIN_TRAIN = 24
 Z80, Z95 = 1.2816, 1.96
-SCALE_BOUNDS = (0.8, 20.0)     # bands may narrow a little, widen a lot (backtests are short)
+SCALE_BOUNDS = (0.8, 20.0)  # bands may narrow a little, widen a lot (backtests are short)
 COMBINATION = "combination"
 # The combination puzzle: averages of good models forecast better out of sample than the single
 # model a short backtest prefers; a single model must beat the best average by this factor.
@@ -91,20 +91,21 @@ def _scale(z: np.ndarray, level: float, zq: float) -> float:
     return float(np.clip(np.quantile(np.abs(z), level) / zq, *SCALE_BOUNDS))
 
 
-Run = list[tuple[np.ndarray, Prediction, np.ndarray]]      # (test, prediction, train) per origin
+Run = list[tuple[np.ndarray, Prediction, np.ndarray]]  # (test, prediction, train) per origin
 
 
-def _run_origins(y: np.ndarray, hb: int, origins: list[int], periods: tuple[int, ...],
-                 names: tuple[str, ...]) -> tuple[dict[str, Run], set[str]]:
+def _run_origins(
+    y: np.ndarray, hb: int, origins: list[int], periods: tuple[int, ...], names: tuple[str, ...]
+) -> tuple[dict[str, Run], set[str]]:
     """Every model's backtest forecasts; a model that fails at any origin is dropped."""
     runs: dict[str, Run] = {}
     failed: set[str] = set()
     for o in origins:
-        train, test = y[:o], y[o:o + hb]
+        train, test = y[:o], y[o : o + hb]
         preds = fit_models(train, hb, periods, names)
         failed |= set(names) - set(preds)
         for name, p in preds.items():
-            runs.setdefault(name, []).append((test, Prediction(p.mean[:len(test)], p.std[:len(test)]), train))
+            runs.setdefault(name, []).append((test, Prediction(p.mean[: len(test)], p.std[: len(test)]), train))
     return {k: v for k, v in runs.items() if k not in failed and len(v) == len(origins)}, failed
 
 
@@ -128,14 +129,18 @@ def select_model(y: np.ndarray, h: int, periods: tuple[int, ...], names: tuple[s
         raise ModelFailed("no model could be fitted to the history")
 
     def score(rs: Run) -> Score:
-        return Score(float(np.mean([mase(t, p.mean, tr, m) for t, p, tr in rs])),
-                     float(np.mean([smape(t, p.mean) for t, p, tr in rs])))
+        return Score(
+            float(np.mean([mase(t, p.mean, tr, m) for t, p, tr in rs])),
+            float(np.mean([smape(t, p.mean) for t, p, tr in rs])),
+        )
 
     scores = {k: score(v) for k, v in runs.items()}
     parts: dict[str, tuple[str, ...]] = {k: (k,) for k in runs}
     best = min(scores, key=lambda k: (scores[k].mase, ORDER.index(k)))
-    averages = {top: (score(rs), rs) for top, rs in _averages(runs, sorted(scores, key=lambda k: (
-        scores[k].mase, ORDER.index(k)))).items()}
+    averages = {
+        top: (score(rs), rs)
+        for top, rs in _averages(runs, sorted(scores, key=lambda k: (scores[k].mase, ORDER.index(k)))).items()
+    }
     if averages:
         top = min(averages, key=lambda c: averages[c][0].mase)
         if not scores[best].mase < SINGLE_MARGIN * averages[top][0].mase:
@@ -143,8 +148,16 @@ def select_model(y: np.ndarray, h: int, periods: tuple[int, ...], names: tuple[s
             scores[COMBINATION], runs[COMBINATION] = averages[top]
             parts[COMBINATION] = top
     z = np.concatenate([(t - p.mean) / np.where(p.std > 0, p.std, np.nan) for t, p, _ in runs[best]])
-    sel = Selection(model=best, parts=parts[best], scores=scores, scale80=_scale(z, 0.80, Z80),
-                    scale95=_scale(z, 0.95, Z95), origins=len(origins), dropped=sorted(failed))
-    sel.coverage95 = float(np.mean(np.concatenate([
-        np.abs(t - p.mean) <= Z95 * sel.scale95 * p.std + 1e-9 for t, p, _ in runs[best]])))
+    sel = Selection(
+        model=best,
+        parts=parts[best],
+        scores=scores,
+        scale80=_scale(z, 0.80, Z80),
+        scale95=_scale(z, 0.95, Z95),
+        origins=len(origins),
+        dropped=sorted(failed),
+    )
+    sel.coverage95 = float(
+        np.mean(np.concatenate([np.abs(t - p.mean) <= Z95 * sel.scale95 * p.std + 1e-9 for t, p, _ in runs[best]]))
+    )
     return sel

@@ -7,8 +7,9 @@ import numpy as np
 OK, PLAN, URGENT = "ok", "plan", "urgent"
 
 
-def crossing_time(times: np.ndarray, values: np.ndarray, limit: float, direction: str,
-                  last_time: float, last_value: float) -> float | None:
+def crossing_time(
+    times: np.ndarray, values: np.ndarray, limit: float, direction: str, last_time: float, last_value: float
+) -> float | None:
     """First time the path (last observation, then ``values`` at ``times``) reaches ``limit``,
     linearly interpolated between steps; None when it never does within the forecast."""
     t = np.concatenate([[last_time], times])

@@ -15,8 +15,8 @@ with its standard deviation per step ahead; a model that fails to converge or bl
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -48,7 +48,7 @@ def seasonal_naive(y: np.ndarray, h: int, periods: tuple[int, ...], decompositio
     last = y[-m:]
     mean = np.resize(last, h).astype(float)
     diffs = y[m:] - y[:-m]
-    sigma = float(np.sqrt(np.mean(diffs ** 2))) if len(diffs) else 0.0
+    sigma = float(np.sqrt(np.mean(diffs**2))) if len(diffs) else 0.0
     k = np.arange(h) // m + 1
     return Prediction(mean, sigma * np.sqrt(k))
 
@@ -58,7 +58,7 @@ def linear_trend(y: np.ndarray, h: int, periods: tuple[int, ...], decomposition=
     x = np.arange(n, dtype=float)
     slope, intercept = np.polyfit(x, y, 1)
     resid = y - (intercept + slope * x)
-    s = float(np.sqrt(np.sum(resid ** 2) / max(n - 2, 1)))
+    s = float(np.sqrt(np.sum(resid**2) / max(n - 2, 1)))
     xf = np.arange(n, n + h, dtype=float)
     sxx = float(np.sum((x - x.mean()) ** 2))
     std = s * np.sqrt(1 + 1 / n + (xf - x.mean()) ** 2 / sxx)
@@ -69,9 +69,9 @@ def _ets_std(sigma: float, alpha: float, beta: float, gamma: float, phi: float, 
     """Standard deviation h steps ahead of an additive-error ETS (Hyndman et al., class 1):
     var_h = sigma^2 (1 + sum_{j<h} c_j^2), c_j = alpha (1 + beta phi_j) + gamma [j mod m = 0]."""
     j = np.arange(1, h)
-    phi_j = np.cumsum(phi ** j) if len(j) else np.zeros(0)
+    phi_j = np.cumsum(phi**j) if len(j) else np.zeros(0)
     c = alpha * (1 + beta * phi_j) + (gamma * (j % m == 0) if m > 1 else 0.0)
-    var = np.concatenate([[0.0], np.cumsum(c ** 2)])
+    var = np.concatenate([[0.0], np.cumsum(c**2)])
     return sigma * np.sqrt(1 + var)
 
 
@@ -80,18 +80,28 @@ def _fit_ets(y: np.ndarray, h: int, season: int) -> Prediction:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = ExponentialSmoothing(y, trend="add", damped_trend=True,
-                                     seasonal="add" if season > 1 else None,
-                                     seasonal_periods=season if season > 1 else None,
-                                     initialization_method="heuristic" if season > 1 else "estimated")
+        model = ExponentialSmoothing(
+            y,
+            trend="add",
+            damped_trend=True,
+            seasonal="add" if season > 1 else None,
+            seasonal_periods=season if season > 1 else None,
+            initialization_method="heuristic" if season > 1 else "estimated",
+        )
         fit = model.fit(use_brute=False)
     if not getattr(fit.mle_retvals, "success", True):
         raise ModelFailed("ETS did not converge")
     p = fit.params
     sigma = float(np.sqrt(np.mean(np.asarray(fit.resid) ** 2)))
-    std = _ets_std(sigma, p["smoothing_level"], p.get("smoothing_trend") or 0.0,
-                   (p.get("smoothing_seasonal") or 0.0) if season > 1 else 0.0,
-                   p.get("damping_trend") or 1.0, season, h)
+    std = _ets_std(
+        sigma,
+        p["smoothing_level"],
+        p.get("smoothing_trend") or 0.0,
+        (p.get("smoothing_seasonal") or 0.0) if season > 1 else 0.0,
+        p.get("damping_trend") or 1.0,
+        season,
+        h,
+    )
     return Prediction(np.asarray(fit.forecast(h), dtype=float), std)
 
 
@@ -146,8 +156,9 @@ def arima(y: np.ndarray, h: int, periods: tuple[int, ...], decomposition=None) -
     if not fit.mle_retvals.get("converged", True):
         raise ModelFailed("ARIMA did not converge")
     fc = fit.get_forecast(h)
-    return Prediction(np.asarray(fc.predicted_mean, dtype=float) + dec.carry_forward(h),
-                      np.asarray(fc.se_mean, dtype=float))
+    return Prediction(
+        np.asarray(fc.predicted_mean, dtype=float) + dec.carry_forward(h), np.asarray(fc.se_mean, dtype=float)
+    )
 
 
 MODELS: dict[str, Callable[..., Prediction]] = {
@@ -171,15 +182,16 @@ def checked(pred: Prediction, y: np.ndarray, h: int) -> Prediction:
     return Prediction(pred.mean, np.maximum(pred.std, 0.0))
 
 
-def fit_models(y: np.ndarray, h: int, periods: tuple[int, ...],
-               names: tuple[str, ...] = tuple(MODELS)) -> dict[str, Prediction]:
+def fit_models(
+    y: np.ndarray, h: int, periods: tuple[int, ...], names: tuple[str, ...] = tuple(MODELS)
+) -> dict[str, Prediction]:
     """Every model in ``names`` that fits; failures are dropped."""
     try:
         dec = decompose(y, periods) if {"mstl_ets", "arima"} & set(names) else None
     except (ValueError, IndexError, np.linalg.LinAlgError):
         dec = None
     if is_constant(y):
-        names = tuple(n for n in names if n in BASELINES)     # nothing to learn
+        names = tuple(n for n in names if n in BASELINES)  # nothing to learn
     out = {}
     for name in names:
         try:

@@ -21,7 +21,7 @@ class Resource:
     """What the forecast is measured against (from the catalogue's capacity entry)."""
 
     limit: float
-    direction: str            # "up" or "down"
+    direction: str  # "up" or "down"
     lead_time_seconds: float
 
 
@@ -55,8 +55,19 @@ def inputs_hash(series: Series, resource: Resource, horizon_seconds: float) -> s
     """Identifies the inputs of a forecast: the same history and settings give the same plan."""
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(series.values, dtype=float).tobytes())
-    h.update(repr((series.start, series.step, resource.limit, resource.direction, resource.lead_time_seconds,
-                   horizon_seconds, tuple(MODELS))).encode())
+    h.update(
+        repr(
+            (
+                series.start,
+                series.step,
+                resource.limit,
+                resource.direction,
+                resource.lead_time_seconds,
+                horizon_seconds,
+                tuple(MODELS),
+            )
+        ).encode()
+    )
     return h.hexdigest()
 
 
@@ -74,8 +85,14 @@ def _final(y: np.ndarray, h: int, periods: tuple[int, ...], sel: Selection) -> t
     raise ModelFailed("no model could be refitted to the whole history")
 
 
-def forecast_capacity(series: Series, resource: Resource, *, horizon_seconds: float,
-                      now: float | None = None, names: tuple[str, ...] = tuple(MODELS)) -> CapacityForecast:
+def forecast_capacity(
+    series: Series,
+    resource: Resource,
+    *,
+    horizon_seconds: float,
+    now: float | None = None,
+    names: tuple[str, ...] = tuple(MODELS),
+) -> CapacityForecast:
     """Forecast ``series`` over ``horizon_seconds`` and find when it reaches the resource's limit."""
     y = series.values
     h = max(1, math.ceil(horizon_seconds / series.step))
@@ -92,7 +109,19 @@ def forecast_capacity(series: Series, resource: Resource, *, horizon_seconds: fl
     band = lo95 if resource.direction == "down" else hi95
     earliest = crossing_time(times, band, resource.limit, resource.direction, last_t, last_v)
     now = series.end if now is None else now
-    return CapacityForecast(model=model, selection=sel, periods=periods, series=series, times=times,
-                            mean=pred.mean, lower_80=pred.mean - w80, upper_80=pred.mean + w80,
-                            lower_95=lo95, upper_95=hi95, exhaustion_at=at, earliest_95=earliest,
-                            status=status(at, now, resource.lead_time_seconds), notes=list(series.notes))
+    return CapacityForecast(
+        model=model,
+        selection=sel,
+        periods=periods,
+        series=series,
+        times=times,
+        mean=pred.mean,
+        lower_80=pred.mean - w80,
+        upper_80=pred.mean + w80,
+        lower_95=lo95,
+        upper_95=hi95,
+        exhaustion_at=at,
+        earliest_95=earliest,
+        status=status(at, now, resource.lead_time_seconds),
+        notes=list(series.notes),
+    )

@@ -15,11 +15,11 @@ from sms_metrics.errors import InsufficientData
 
 # Steps the forecast is made at: the smallest one that gives at most MAX_HORIZON_STEPS ahead.
 STEP_LADDER = (60, 300, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
-MAX_HORIZON_STEPS = 168          # a week of hours: enough resolution for the question "when"
+MAX_HORIZON_STEPS = 168  # a week of hours: enough resolution for the question "when"
 MAX_HISTORY_STEPS = 5000
 MIN_POINTS = 48
-MAX_GAP_SHARE = 0.5              # more missing than this and the history is not trusted
-SHIFT_SIGMAS = 8.0               # a jump this many robust sigmas above the step noise is a level shift
+MAX_GAP_SHARE = 0.5  # more missing than this and the history is not trusted
+SHIFT_SIGMAS = 8.0  # a jump this many robust sigmas above the step noise is a level shift
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def fill_gaps(values: np.ndarray) -> tuple[np.ndarray, int]:
     ok = np.flatnonzero(np.isfinite(v))
     if len(ok) == 0:
         return v[:0], 0
-    v = v[ok[0]:ok[-1] + 1]
+    v = v[ok[0] : ok[-1] + 1]
     bad = ~np.isfinite(v)
     if bad.any():
         idx = np.arange(len(v))
@@ -99,12 +99,15 @@ def last_level_shift(values: np.ndarray, periods: tuple[int, ...] = ()) -> int |
         scale = 1e-9 * max(1.0, spread)
     jumps = np.flatnonzero(np.abs(d) > max(SHIFT_SIGMAS * scale, 0.25 * spread))
     for j in jumps[::-1]:
-        before, after = v[max(0, j - 12):j + 1], v[j + 1:j + 13]
+        before, after = v[max(0, j - 12) : j + 1], v[j + 1 : j + 13]
         if len(after) == 0:
             continue
         # A jump that also happens one season earlier or later is part of the season, not a shift.
-        if any(0 <= k < len(d) and np.sign(d[k]) == np.sign(d[j]) and abs(d[k]) > 0.5 * abs(d[j])
-               for p in periods for k in (j - p, j + p)):
+        if any(
+            0 <= k < len(d) and np.sign(d[k]) == np.sign(d[j]) and abs(d[k]) > 0.5 * abs(d[j])
+            for p in periods
+            for k in (j - p, j + p)
+        ):
             continue
         # A spike returns to where it was; a shift stays near the new level.
         if abs(np.median(after) - np.median(before)) > 0.5 * abs(d[j]):
@@ -112,8 +115,9 @@ def last_level_shift(values: np.ndarray, periods: tuple[int, ...] = ()) -> int |
     return None
 
 
-def prepare_series(start: float, step: int, values: np.ndarray, *, counter: bool = False,
-                   min_points: int = MIN_POINTS) -> Series:
+def prepare_series(
+    start: float, step: int, values: np.ndarray, *, counter: bool = False, min_points: int = MIN_POINTS
+) -> Series:
     """Clean ``values`` (one per step from ``start``) into a Series, or raise InsufficientData."""
     raw = np.asarray(values, dtype=float)
     present = int(np.isfinite(raw).sum())
@@ -131,6 +135,7 @@ def prepare_series(start: float, step: int, values: np.ndarray, *, counter: bool
         notes.append(f"history before the level shift at step {shift} ignored")
         filled, first = filled[shift:], first + shift
     elif shift is not None:
-        raise InsufficientData(f"only {len(filled) - shift} steps since the last level shift; at least "
-                               f"{min_points} are needed")
+        raise InsufficientData(
+            f"only {len(filled) - shift} steps since the last level shift; at least {min_points} are needed"
+        )
     return Series(start=start + first * step, step=step, values=filled, notes=tuple(notes))

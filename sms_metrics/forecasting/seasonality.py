@@ -33,7 +33,7 @@ def detect_periods(y: np.ndarray, candidates: tuple[int, ...]) -> tuple[int, ...
     """The candidate periods (shortest first) that show in ``y`` with at least two full cycles."""
     y = np.asarray(y, dtype=float)
     if is_constant(y):
-        return ()                        # no season, whatever rounding leaves behind
+        return ()  # no season, whatever rounding leaves behind
     rest = _detrend(y)
     found: list[int] = []
     for p in sorted(candidates):

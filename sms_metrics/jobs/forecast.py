@@ -4,7 +4,7 @@ as capacity plans. A resource without enough data keeps its current plan untouch
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sms_metrics.adapters.prometheus import PrometheusHTTP
 from sms_metrics.capacity.run import forecast_targets, select_targets
@@ -20,9 +20,13 @@ def run_capacity_forecasts(state) -> int:
     if catalogue is None or not any(s.capacity for s in catalogue.services):
         return 0
     prom = PrometheusHTTP.from_settings(settings)
-    outcomes = forecast_targets(prom, select_targets(catalogue), now=datetime.now(timezone.utc),
-                                workers=settings.forecast_workers or None,
-                                read_concurrency=settings.prometheus_concurrency)
+    outcomes = forecast_targets(
+        prom,
+        select_targets(catalogue),
+        now=datetime.now(UTC),
+        workers=settings.forecast_workers or None,
+        read_concurrency=settings.prometheus_concurrency,
+    )
     for o in outcomes:
         if o.error:
             state.metrics.forecast_skipped.labels(o.target.service, o.target.resource.name).inc()
@@ -30,6 +34,11 @@ def run_capacity_forecasts(state) -> int:
     docs = [o.doc for o in outcomes if o.doc]
     with transaction(state.sessions) as session:
         done = record_forecasts(session, docs, actor="job:capacity-forecast")
-    log.info("capacity forecasts: %d resources, %d new plans, %d unchanged, %d not forecast",
-             len(outcomes), done.created, done.unchanged, len(outcomes) - len(docs))
+    log.info(
+        "capacity forecasts: %d resources, %d new plans, %d unchanged, %d not forecast",
+        len(outcomes),
+        done.created,
+        done.unchanged,
+        len(outcomes) - len(docs),
+    )
     return done.created

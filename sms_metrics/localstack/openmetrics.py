@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import IO, Iterable
+from collections.abc import Iterable
+from typing import IO
 
 import numpy as np
 
@@ -10,13 +11,21 @@ import numpy as np
 def _labels(labels: dict[str, str]) -> str:
     if not labels:
         return ""
-    esc = (f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
-           for k, v in sorted(labels.items()))
+    esc = (
+        f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
+        for k, v in sorted(labels.items())
+    )
     return "{" + ",".join(esc) + "}"
 
 
-def write_family(out: IO[str], name: str, kind: str,
-                 series: Iterable[tuple[dict[str, str], np.ndarray, np.ndarray]], *, sample_name: str | None = None) -> int:
+def write_family(
+    out: IO[str],
+    name: str,
+    kind: str,
+    series: Iterable[tuple[dict[str, str], np.ndarray, np.ndarray]],
+    *,
+    sample_name: str | None = None,
+) -> int:
     """Write one metric family (``kind`` gauge or counter); every series contiguous. Returns lines."""
     out.write(f"# TYPE {name} {kind}\n")
     lines = 0

@@ -3,6 +3,7 @@ benchmarks. PostgreSQL refuses to run as root, so as root it runs as the ``postg
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -37,29 +38,37 @@ class LocalPostgres:
         if done.returncode:
             raise LocalStackError(f"{' '.join(cmd[:2])} failed: {(done.stderr or done.stdout).strip()[-400:]}")
 
-    def start(self) -> "LocalPostgres":
+    def start(self) -> LocalPostgres:
         if self.as_root:
             shutil.chown(self.dir, "postgres", "postgres")
         data = self.dir / "data"
         self._run(_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
-        self._run(_bin("pg_ctl"), "-D", str(data), "-l", str(self.dir / "log"), "-w", "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        self._run(
+            _bin("pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
         return self
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(LocalStackError):
             self._run(_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop")
-        except LocalStackError:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def create_database(self, name: str) -> str:
         import psycopg
+
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as c:
             c.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
-    def __enter__(self) -> "LocalPostgres":
+    def __enter__(self) -> LocalPostgres:
         return self.start()
 
     def __exit__(self, *exc) -> None:

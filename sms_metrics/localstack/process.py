@@ -30,7 +30,7 @@ class ManagedProcess:
     proc: subprocess.Popen | None = None
 
     def launch(self, cmd: list[str], log_path: Path, ready_url: str, what: str, timeout: float) -> None:
-        self._log = open(log_path, "w")
+        self._log = open(log_path, "w")  # noqa: SIM115 - kept open for the process's life
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
         try:
             wait_ready(self.proc, ready_url, log_path, what, timeout)

@@ -115,7 +115,7 @@ class Module(_Strict):
     _timeout = field_validator("timeout")(_duration)
 
     @model_validator(mode="after")
-    def _dns_needs_query(self) -> "Module":
+    def _dns_needs_query(self) -> Module:
         if self.prober == "dns" and self.dns is None:
             raise ValueError("a dns module needs dns.query_name")
         return self
@@ -143,8 +143,10 @@ class Target(_Strict):
         reserved = {"service", "probe", "supplier", "job", "instance"} & set(v)
         bad = [k for k in v if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", k) or k.startswith("__")]
         if reserved or bad:
-            raise ValueError(f"label names must be [a-zA-Z_][a-zA-Z0-9_]* and not one of service, probe, "
-                             f"supplier, job, instance: {sorted(reserved | set(bad))}")
+            raise ValueError(
+                f"label names must be [a-zA-Z_][a-zA-Z0-9_]* and not one of service, probe, "
+                f"supplier, job, instance: {sorted(reserved | set(bad))}"
+            )
         return v
 
     @property
@@ -158,14 +160,16 @@ class ProbeFile(_Strict):
     targets: list[Target] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> "ProbeFile":
+    def _cross_checks(self) -> ProbeFile:
         problems = []
         for i, t in enumerate(self.targets):
             mod = self.modules.get(t.module)
             if mod is None:
-                problems.append(f"targets[{i}].module: unknown module {t.module!r} (defined: "
-                                f"{', '.join(sorted(self.modules)) or 'none'})")
-            elif (why := _target_problem(mod.prober, t.target)):
+                problems.append(
+                    f"targets[{i}].module: unknown module {t.module!r} (defined: "
+                    f"{', '.join(sorted(self.modules)) or 'none'})"
+                )
+            elif why := _target_problem(mod.prober, t.target):
                 problems.append(f"targets[{i}].target: {why}")
             if t.timeout and t.interval and parse_duration(t.timeout) > parse_duration(t.interval):
                 problems.append(f"targets[{i}].timeout: longer than the interval {t.interval}")

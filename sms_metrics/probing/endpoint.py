@@ -35,16 +35,21 @@ class ProbeGate:
             return known, mod
         if any(rx.fullmatch(target) for rx in self.allow):
             return Target(name="adhoc", service="adhoc", module=key, target=target, interval="1h"), mod
-        raise HTTPException(403, f"target {target!r} with module {module!r} is not in the probe files or the "
-                                 "allowlist (SMS_PROBE_ALLOWLIST); /probe is not an open proxy")
+        raise HTTPException(
+            403,
+            f"target {target!r} with module {module!r} is not in the probe files or the "
+            "allowlist (SMS_PROBE_ALLOWLIST); /probe is not an open proxy",
+        )
 
 
 def probe_router(gate: ProbeGate) -> APIRouter:
     router = APIRouter()
 
     @router.get("/probe", include_in_schema=True, summary="blackbox_exporter-compatible probe")
-    async def probe(target: str = Query(..., description="What to probe, as in the probe files"),
-                    module: str = Query(..., description="A module of the probe files")) -> Response:
+    async def probe(
+        target: str = Query(..., description="What to probe, as in the probe files"),
+        module: str = Query(..., description="A module of the probe files"),
+    ) -> Response:
         t, mod = gate.target_for(target, module)
         result = await run_probe(t, mod)
         return Response(generate_latest(registry_for([result])), media_type=CONTENT_TYPE_LATEST)

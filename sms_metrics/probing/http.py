@@ -29,9 +29,13 @@ def client_for(module: Module) -> httpx.AsyncClient:
     if key not in _clients:
         o = module.http
         ctx = tls_context(o.tls_verify, o.tls_config.ca_file, o.tls_config.cert_file, o.tls_config.key_file)
-        _clients[key] = httpx.AsyncClient(verify=ctx, follow_redirects=False, trust_env=False,
-                                          limits=httpx.Limits(max_keepalive_connections=0),
-                                          timeout=module.timeout_seconds)
+        _clients[key] = httpx.AsyncClient(
+            verify=ctx,
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+            timeout=module.timeout_seconds,
+        )
     return _clients[key]
 
 
@@ -64,8 +68,13 @@ async def _hop(client: httpx.AsyncClient, o: HTTPOptions, method: str, url: str,
     trace = _Trace()
     headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "User-Agent": "sms-metrics-prober", **o.headers}
     ext = {"trace": trace, "sni_hostname": o.tls_config.server_name or parts.hostname}
-    request = client.build_request(method, _address_url(url, ip), headers=headers,
-                                   content=o.body.encode() if o.body is not None else None, extensions=ext)
+    request = client.build_request(
+        method,
+        _address_url(url, ip),
+        headers=headers,
+        content=o.body.encode() if o.body is not None else None,
+        extensions=ext,
+    )
     response = await client.send(request, stream=True)
     try:
         body = b""
@@ -75,12 +84,12 @@ async def _hop(client: httpx.AsyncClient, o: HTTPOptions, method: str, url: str,
                 break
     finally:
         await response.aclose()
-    for phase, (a, b) in {"connect": ("connection.connect_tcp.started", "connection.connect_tcp.complete"),
-                          "tls": ("connection.start_tls.started", "connection.start_tls.complete"),
-                          "processing": ("http11.send_request_headers.started",
-                                         "http11.receive_response_headers.complete"),
-                          "transfer": ("http11.receive_response_body.started",
-                                       "http11.receive_response_body.complete")}.items():
+    for phase, (a, b) in {
+        "connect": ("connection.connect_tcp.started", "connection.connect_tcp.complete"),
+        "tls": ("connection.start_tls.started", "connection.start_tls.complete"),
+        "processing": ("http11.send_request_headers.started", "http11.receive_response_headers.complete"),
+        "transfer": ("http11.receive_response_body.started", "http11.receive_response_body.complete"),
+    }.items():
         res.phases[phase] = res.phases.get(phase, 0.0) + trace.span(a, b)
     if trace.ssl_object is not None:
         expiry = cert_expiry(trace.ssl_object)
@@ -92,7 +101,9 @@ async def _hop(client: httpx.AsyncClient, o: HTTPOptions, method: str, url: str,
 def _check(o: HTTPOptions, url: str, response: httpx.Response, body: bytes) -> str | None:
     """The reason the final response fails the module's checks, None when it passes."""
     code = response.status_code
-    if (o.valid_status_codes and code not in o.valid_status_codes) or (not o.valid_status_codes and not 200 <= code < 300):
+    if (o.valid_status_codes and code not in o.valid_status_codes) or (
+        not o.valid_status_codes and not 200 <= code < 300
+    ):
         return f"status code {code} is not valid ({o.valid_status_codes or '2xx'})"
     tls = url.startswith("https://")
     if o.fail_if_ssl and tls:
@@ -126,7 +137,9 @@ def _reason(exc: Exception, url: str) -> str:
             why = os.strerror(cur.errno) if cur.errno else cur.strerror
             return f"{urlsplit(url).netloc}: {why.lower()}"
         if "CERTIFICATE_VERIFY_FAILED" in str(cur):
-            return f"TLS certificate verification failed: {str(cur).split('certificate verify failed:')[-1].strip(' )')}"
+            return (
+                f"TLS certificate verification failed: {str(cur).split('certificate verify failed:')[-1].strip(' )')}"
+            )
         cur = cur.__cause__ or cur.__context__
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 

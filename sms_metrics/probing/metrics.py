@@ -6,7 +6,7 @@ where set); a label a target lacks is exported empty, which Prometheus treats as
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from prometheus_client.core import CollectorRegistry, GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -31,11 +31,15 @@ def families(results: list[ProbeResult]) -> Iterable[GaugeMetricFamily]:
     success = GaugeMetricFamily("probe_success", "Whether the probe succeeded", labels=names)
     duration = GaugeMetricFamily("probe_duration_seconds", "How long the probe took", labels=names)
     status = GaugeMetricFamily("probe_http_status_code", "Response HTTP status code", labels=names)
-    phases = GaugeMetricFamily("probe_http_duration_seconds", "Duration of the HTTP request by phase, summed over "
-                               "all redirects", labels=[*names, "phase"])
+    phases = GaugeMetricFamily(
+        "probe_http_duration_seconds",
+        "Duration of the HTTP request by phase, summed over all redirects",
+        labels=[*names, "phase"],
+    )
     redirects = GaugeMetricFamily("probe_http_redirects", "The number of redirects", labels=names)
-    cert = GaugeMetricFamily("probe_ssl_earliest_cert_expiry", "Expiry of the peer certificate, Unix seconds",
-                             labels=names)
+    cert = GaugeMetricFamily(
+        "probe_ssl_earliest_cert_expiry", "Expiry of the peer certificate, Unix seconds", labels=names
+    )
     dns = GaugeMetricFamily("probe_dns_lookup_time_seconds", "How long the DNS query took", labels=names)
     for r in results:
         v = _values(r, names)

@@ -33,8 +33,9 @@ async def resolve(host: str, preferred: str = "ip4", fallback: bool = True) -> t
     raise OSError(f"cannot resolve {host}: {last.strerror if last else 'no address'}")
 
 
-def tls_context(verify: bool, ca_file: str | None = None, cert_file: str | None = None,
-                key_file: str | None = None) -> ssl.SSLContext:
+def tls_context(
+    verify: bool, ca_file: str | None = None, cert_file: str | None = None, key_file: str | None = None
+) -> ssl.SSLContext:
     ctx = ssl.create_default_context(cafile=ca_file)
     if not verify:
         ctx.check_hostname = False

@@ -21,15 +21,21 @@ def timeout_of(target: Target, module: Module) -> float:
 
 async def run_probe(target: Target, module: Module) -> ProbeResult:
     """One probe of ``target``; never raises, never outlives its timeout."""
-    res = ProbeResult(target.name, target.service, target.module.rsplit(":", 1)[-1], target.target,
-                      supplier=target.supplier, labels=dict(target.labels))
+    res = ProbeResult(
+        target.name,
+        target.service,
+        target.module.rsplit(":", 1)[-1],
+        target.target,
+        supplier=target.supplier,
+        labels=dict(target.labels),
+    )
     timeout = timeout_of(target, module)
     start = time.perf_counter()
     try:
         await asyncio.wait_for(PROBERS[module.prober](module, target.target, res), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         res.fail(f"timeout after {timeout:g}s")
-    except Exception as exc:       # a prober bug must not take the scheduler down
+    except Exception as exc:  # a prober bug must not take the scheduler down
         res.fail(f"{type(exc).__name__}: {exc}")
     res.duration_seconds = time.perf_counter() - start
     return res

@@ -28,10 +28,17 @@ class ProbeMetrics:
     def __init__(self, registry: CollectorRegistry):
         self.runs = Counter("sms_probe_runs_total", "Probe runs by result", ["result"], registry=registry)
         self.late = Counter("sms_probe_late_runs_total", "Runs that started late", registry=registry)
-        self.skipped = Counter("sms_probe_skipped_runs_total", "Runs skipped because the previous run of the "
-                               "target was still going", registry=registry)
-        self.delay = Histogram("sms_probe_start_delay_seconds", "How far behind schedule runs started",
-                               buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10), registry=registry)
+        self.skipped = Counter(
+            "sms_probe_skipped_runs_total",
+            "Runs skipped because the previous run of the target was still going",
+            registry=registry,
+        )
+        self.delay = Histogram(
+            "sms_probe_start_delay_seconds",
+            "How far behind schedule runs started",
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
+            registry=registry,
+        )
 
 
 def offset(name: str, interval: float) -> float:
@@ -40,8 +47,15 @@ def offset(name: str, interval: float) -> float:
 
 
 class Scheduler:
-    def __init__(self, targets: list[Target], modules: dict[str, Module], *, registry: CollectorRegistry,
-                 concurrency: int = 512, late_after: float = 1.0):
+    def __init__(
+        self,
+        targets: list[Target],
+        modules: dict[str, Module],
+        *,
+        registry: CollectorRegistry,
+        concurrency: int = 512,
+        late_after: float = 1.0,
+    ):
         self.targets, self.modules = targets, modules
         self.results = LatestResults()
         registry.register(self.results)

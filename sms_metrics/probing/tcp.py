@@ -16,10 +16,14 @@ async def probe_tcp(module: Module, target: str, res: ProbeResult) -> ProbeResul
     host = host.strip("[]")
     try:
         ip, _ = await resolve(host, o.preferred_ip_protocol)
-        ctx = tls_context(o.tls_verify, o.tls_config.ca_file, o.tls_config.cert_file, o.tls_config.key_file) \
-            if o.tls else None
-        reader, writer = await asyncio.open_connection(ip, int(port), ssl=ctx,
-                                                       server_hostname=(o.tls_config.server_name or host) if ctx else None)
+        ctx = (
+            tls_context(o.tls_verify, o.tls_config.ca_file, o.tls_config.cert_file, o.tls_config.key_file)
+            if o.tls
+            else None
+        )
+        reader, writer = await asyncio.open_connection(
+            ip, int(port), ssl=ctx, server_hostname=(o.tls_config.server_name or host) if ctx else None
+        )
     except (OSError, ValueError) as exc:
         return res.fail(f"connect to {target}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}")
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -19,12 +19,12 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the register; use UTC-aware datetimes")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -46,10 +46,20 @@ class History(Base):
     new: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-def record_changes(session, *, kind: str, record_id: int, actor: str, at: datetime,
-                   changes: dict[str, tuple[object, object]]) -> None:
+def record_changes(
+    session, *, kind: str, record_id: int, actor: str, at: datetime, changes: dict[str, tuple[object, object]]
+) -> None:
     """Append a history row per changed field, in the caller's transaction."""
     for field, (old, new) in changes.items():
         if old != new:
-            session.add(History(record_kind=kind, record_id=record_id, actor=actor, at=at, field=field,
-                                old=None if old is None else str(old), new=None if new is None else str(new)))
+            session.add(
+                History(
+                    record_kind=kind,
+                    record_id=record_id,
+                    actor=actor,
+                    at=at,
+                    field=field,
+                    old=None if old is None else str(old),
+                    new=None if new is None else str(new),
+                )
+            )

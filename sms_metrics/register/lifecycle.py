@@ -16,7 +16,7 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         "assigned": frozenset({"acknowledged", "pending", "escalated", "resolved"}),
         "pending": frozenset({"assigned", "acknowledged", "escalated", "resolved"}),
         "escalated": frozenset({"acknowledged", "assigned", "pending", "resolved"}),
-        "resolved": frozenset({"closed", "new"}),       # new = reopened
+        "resolved": frozenset({"closed", "new"}),  # new = reopened
         "closed": frozenset(),
     },
     # A capacity plan: drafted from a forecast, approved and put into effect by people; a newer
@@ -28,8 +28,10 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         "superseded": frozenset(),
     },
 }
-OPEN_STATES = {"incident": frozenset({"new", "acknowledged", "assigned", "pending", "escalated"}),
-               "capacity_plan": frozenset({"draft", "approved", "active"})}
+OPEN_STATES = {
+    "incident": frozenset({"new", "acknowledged", "assigned", "pending", "escalated"}),
+    "capacity_plan": frozenset({"draft", "approved", "active"}),
+}
 
 
 def check(kind: str, current: str, target: str) -> None:
@@ -41,5 +43,6 @@ def check(kind: str, current: str, target: str) -> None:
     if target not in allowed:
         moves = ", ".join(sorted(allowed)) or "none (final state)"
         article = "an" if kind[0] in "aeiou" else "a"
-        raise IllegalTransition(f"{article} {kind} cannot go from {current} to {target}; "
-                                f"allowed from {current}: {moves}")
+        raise IllegalTransition(
+            f"{article} {kind} cannot go from {current} to {target}; allowed from {current}: {moves}"
+        )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -16,10 +16,10 @@ from sms_metrics.core.availability import Figures, summarise_events, summarise_s
 from sms_metrics.core.calendar import maintenance_mask, outside_hours_mask, parse_service_hours, step_starts
 from sms_metrics.core.periods import Period, parse_period, rfc3339
 from sms_metrics.errors import PeriodError, PrometheusError
-from sms_metrics.sli.queries import step_queries
-from sms_metrics.sli.recorded import read_recorded
 from sms_metrics.sli.batch import read_step_batch
+from sms_metrics.sli.queries import step_queries
 from sms_metrics.sli.reader import StepData, StepGrid, read_event_counts, read_step_states
+from sms_metrics.sli.recorded import read_recorded
 
 log = logging.getLogger(__name__)
 BATCH = 250
@@ -36,7 +36,7 @@ class ServiceReport:
     figures: Figures | None = None
     warnings: list[str] = field(default_factory=list)
     queries: int = 0
-    rolling: dict | None = None       # figures of the SLO's rolling window from the recording rules
+    rolling: dict | None = None  # figures of the SLO's rolling window from the recording rules
 
     @property
     def has_data(self) -> bool:
@@ -49,8 +49,9 @@ class ServiceReport:
         return self.figures.availability_percent >= self.target_percent - 1e-9
 
 
-def exclusion_mask(service: Service, start: datetime, n_steps: int, step: float,
-                   extra_windows: list[tuple[datetime, datetime]] = ()) -> np.ndarray:
+def exclusion_mask(
+    service: Service, start: datetime, n_steps: int, step: float, extra_windows: list[tuple[datetime, datetime]] = ()
+) -> np.ndarray:
     """True for steps outside service hours or inside maintenance (catalogue + ``extra_windows``)."""
     starts = step_starts(start, n_steps, step)
     sla = service.sla
@@ -68,7 +69,8 @@ def _warnings(report: ServiceReport, retention: float | None, now: datetime) -> 
     if retention is not None and (now - p.start).total_seconds() > retention:
         report.warnings.append(
             f"Prometheus retention is {retention / 86400:g} days but the period starts "
-            f"{(now - p.start).total_seconds() / 86400:.1f} days ago: older data may be gone")
+            f"{(now - p.start).total_seconds() / 86400:.1f} days ago: older data may be gone"
+        )
     if p.end > now:
         report.warnings.append("the period has not ended yet: time after now counts as unknown")
     if f is None or f.availability_percent is None:
@@ -92,16 +94,16 @@ class Plan:
         return self.grid is not None and slo.sli.kind in ("probe", "threshold")
 
 
-def plan_service(service: Service, period_text: str, *, now: datetime,
-                 extra_windows: list[tuple[datetime, datetime]] = ()) -> Plan:
+def plan_service(
+    service: Service, period_text: str, *, now: datetime, extra_windows: list[tuple[datetime, datetime]] = ()
+) -> Plan:
     """Period, target, step grid and exclusions of ``service``'s availability SLO."""
     slo = service.availability_slo()
     tz = service.sla.timezone if service.sla else "UTC"
     step = slo.step_seconds if slo else 60.0
     period = parse_period(period_text, tz, now=now, step_seconds=step)
     target = service.sla.availability_target if service.sla else (slo.objective if slo else None)
-    report = ServiceReport(service.name, period, target, slo.name if slo else None,
-                           slo.sli.kind if slo else None, step)
+    report = ServiceReport(service.name, period, target, slo.name if slo else None, slo.sli.kind if slo else None, step)
     if slo is None:
         report.warnings.append("the service has no SLO to measure")
         return Plan(service, report)
@@ -117,21 +119,29 @@ def _measure_events(prom: PrometheusPort, plan: Plan, sli) -> Figures:
     good, total, block = read_event_counts(prom, sli, start=grid.start, n_steps=grid.n_steps, step=grid.step)
     per_block = grid.per_hour
     padded = np.ones(len(total) * per_block, dtype=bool)
-    padded[:grid.n_steps] = excluded
+    padded[: grid.n_steps] = excluded
     lengths = np.full(len(total), block)
     if grid.n_steps % per_block:
         lengths[-1] = (grid.n_steps % per_block) * grid.step
     frac = padded.reshape(-1, per_block).sum(axis=1) * grid.step / lengths
-    return summarise_events(good, total, frac, start=grid.start, block_seconds=lengths,
-                            target_percent=rep.target_percent, tz_name=_tz(plan.service))
+    return summarise_events(
+        good,
+        total,
+        frac,
+        start=grid.start,
+        block_seconds=lengths,
+        target_percent=rep.target_percent,
+        tz_name=_tz(plan.service),
+    )
 
 
 def _tz(service: Service) -> str:
     return service.sla.timezone if service.sla else "UTC"
 
 
-def measure_planned(prom: PrometheusPort, plan: Plan, *, now: datetime, retention: float | None,
-                    states: StepData | None = None) -> ServiceReport:
+def measure_planned(
+    prom: PrometheusPort, plan: Plan, *, now: datetime, retention: float | None, states: StepData | None = None
+) -> ServiceReport:
     """Run the queries of ``plan`` and fill in its report."""
     rep = plan.report
     if plan.grid is None:
@@ -140,8 +150,14 @@ def measure_planned(prom: PrometheusPort, plan: Plan, *, now: datetime, retentio
     if plan.step_sli:
         data = states or read_step_states(prom, sli, plan.grid, skip=plan.excluded)
         rep.queries = data.queries
-        rep.figures = summarise_steps(data.states, plan.excluded, start=plan.grid.start, step=plan.grid.step,
-                                      target_percent=rep.target_percent, tz_name=_tz(plan.service))
+        rep.figures = summarise_steps(
+            data.states,
+            plan.excluded,
+            start=plan.grid.start,
+            step=plan.grid.step,
+            target_percent=rep.target_percent,
+            tz_name=_tz(plan.service),
+        )
     else:
         rep.queries = 2
         rep.figures = _measure_events(prom, plan, sli)
@@ -149,17 +165,24 @@ def measure_planned(prom: PrometheusPort, plan: Plan, *, now: datetime, retentio
     return rep
 
 
-def measure_service(prom: PrometheusPort, service: Service, period_text: str, *, now: datetime | None = None,
-                    retention: float | None = None,
-                    extra_windows: list[tuple[datetime, datetime]] = ()) -> ServiceReport:
+def measure_service(
+    prom: PrometheusPort,
+    service: Service,
+    period_text: str,
+    *,
+    now: datetime | None = None,
+    retention: float | None = None,
+    extra_windows: list[tuple[datetime, datetime]] = (),
+) -> ServiceReport:
     """Measure ``service``'s availability SLO over the period named by ``period_text``."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     plan = plan_service(service, period_text, now=now, extra_windows=extra_windows)
     return measure_planned(prom, plan, now=now, retention=retention)
 
 
-def _batched_states(prom: PrometheusPort, plans: list[Plan], pool: ThreadPoolExecutor,
-                    workers: int) -> dict[int, StepData]:
+def _batched_states(
+    prom: PrometheusPort, plans: list[Plan], pool: ThreadPoolExecutor, workers: int
+) -> dict[int, StepData]:
     """Step states of step-SLI plans read together, ``BATCH`` services of one metric and grid at once."""
     groups: dict[tuple, list[int]] = {}
     for i, p in enumerate(plans):
@@ -170,7 +193,7 @@ def _batched_states(prom: PrometheusPort, plans: list[Plan], pool: ThreadPoolExe
     for members in groups.values():
         size = min(BATCH, max(1, -(-len(members) // workers)))
         for k in range(0, len(members), size) if len(members) > 1 else ():
-            chunk = members[k:k + size]
+            chunk = members[k : k + size]
             slis = [plans[i].service.availability_slo().sli for i in chunk]
             skips = [plans[i].excluded for i in chunk]
             jobs.append((chunk, pool.submit(read_step_batch, prom, slis, plans[chunk[0]].grid, skips)))
@@ -182,16 +205,21 @@ def _batched_states(prom: PrometheusPort, plans: list[Plan], pool: ThreadPoolExe
     return out
 
 
-def measure_catalogue(prom: PrometheusPort, catalogue: Catalogue, period_text: str, *,
-                      service: str | None = None, now: datetime | None = None, concurrency: int = 4,
-                      on_done: Callable[[ServiceReport], None] | None = None) -> list[ServiceReport]:
-    """Reports for one service (``service``) or every service, ``concurrency`` queries at a time.
-
-    """
+def measure_catalogue(
+    prom: PrometheusPort,
+    catalogue: Catalogue,
+    period_text: str,
+    *,
+    service: str | None = None,
+    now: datetime | None = None,
+    concurrency: int = 4,
+    on_done: Callable[[ServiceReport], None] | None = None,
+) -> list[ServiceReport]:
+    """Reports for one service (``service``) or every service, ``concurrency`` queries at a time."""
     services = [catalogue.service(service)] if service else list(catalogue.services)
     prom.major_version()
     retention = prom.retention_seconds()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     plans = [plan_service(s, period_text, now=now) for s in services]
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
@@ -215,7 +243,7 @@ def _attach_recorded(prom: PrometheusPort, plans: list[Plan], now: datetime) -> 
     for p in plans:
         if p.grid is not None:
             end = p.report.period.end
-            recent = (now - end).total_seconds() < p.grid.step      # a rolling window ending now
+            recent = (now - end).total_seconds() < p.grid.step  # a rolling window ending now
             by_time.setdefault(now if recent else min(now, end), []).append(p)
     for at, group in by_time.items():
         ids = {f"{p.service.name}-{p.report.slo}": p for p in group}
@@ -226,8 +254,12 @@ def _attach_recorded(prom: PrometheusPort, plans: list[Plan], now: datetime) -> 
             return
         for sid, values in found.items():
             slo = ids[sid].service.availability_slo()
-            ids[sid].report.rolling = {"source": "recording rules", "window": slo.window, "at": rfc3339(at),
-                                       **{k: _r(v) for k, v in values.items()}}
+            ids[sid].report.rolling = {
+                "source": "recording rules",
+                "window": slo.window,
+                "at": rfc3339(at),
+                **{k: _r(v) for k, v in values.items()},
+            }
 
 
 def _r(v: float | None, digits: int = 6) -> float | None:
@@ -252,15 +284,23 @@ def report_dict(rep: ServiceReport) -> dict:
         "error_budget_seconds": _r(f.error_budget_seconds) if f else None,
         "error_budget_remaining_percent": _r(f and f.error_budget_remaining_percent),
         "data_coverage_percent": _r(f and f.data_coverage_percent),
-        "outages": [{"start": rfc3339(o.start), "end": rfc3339(o.end), "duration_seconds": o.duration_seconds}
-                    for o in (f.outages if f else [])],
+        "outages": [
+            {"start": rfc3339(o.start), "end": rfc3339(o.end), "duration_seconds": o.duration_seconds}
+            for o in (f.outages if f else [])
+        ],
         "mtbf_seconds": _r(f and f.mtbf_seconds),
         "mttr_seconds": _r(f and f.mttr_seconds),
         "burn_rate_1h": _r(f and f.burn_rate_1h),
         "burn_rate_period": _r(f and f.burn_rate_period),
         "step_seconds": rep.step_seconds,
-        "daily": [{"day": d.day, "availability_percent": _r(d.availability_percent),
-                   "data_coverage_percent": _r(d.data_coverage_percent)} for d in (f.daily if f else [])],
+        "daily": [
+            {
+                "day": d.day,
+                "availability_percent": _r(d.availability_percent),
+                "data_coverage_percent": _r(d.data_coverage_percent),
+            }
+            for d in (f.daily if f else [])
+        ],
         "rolling": rep.rolling,
         "warnings": rep.warnings,
     }

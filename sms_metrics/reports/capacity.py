@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -15,16 +15,32 @@ from sms_metrics.forecasting.prepare import Series
 from sms_metrics.reports.render import _env, _now, to_json
 
 CAPACITY_FORMATS = ("json", "csv", "html")
-CSV_FIELDS = ["service", "resource", "status", "model", "mase", "smape", "limit", "direction", "lead_time_seconds",
-              "last_value", "exhaustion_at", "exhaustion_earliest_95", "horizon_end", "value_at_horizon",
-              "lower_95_at_horizon", "upper_95_at_horizon"]
+CSV_FIELDS = [
+    "service",
+    "resource",
+    "status",
+    "model",
+    "mase",
+    "smape",
+    "limit",
+    "direction",
+    "lead_time_seconds",
+    "last_value",
+    "exhaustion_at",
+    "exhaustion_earliest_95",
+    "horizon_end",
+    "value_at_horizon",
+    "lower_95_at_horizon",
+    "upper_95_at_horizon",
+]
 _RANK = {"urgent": 0, "plan": 1, "ok": 2}
 
 
 def by_urgency(docs: list[dict]) -> list[dict]:
     """Urgent first, then plan, then ok; sooner exhaustion first within a status."""
-    return sorted(docs, key=lambda d: (_RANK.get(d["status"], 3), d["exhaustion"]["at"] or "~",
-                                       d["service"], d["resource"]))
+    return sorted(
+        docs, key=lambda d: (_RANK.get(d["status"], 3), d["exhaustion"]["at"] or "~", d["service"], d["resource"])
+    )
 
 
 def to_csv(docs: list[dict]) -> str:
@@ -33,19 +49,30 @@ def to_csv(docs: list[dict]) -> str:
     w.writeheader()
     for d in docs:
         last = d["forecast"][-1] if d["forecast"] else {}
-        row = {"service": d["service"], "resource": d["resource"], "status": d["status"], "model": d["model"],
-               "mase": d["backtest"]["mase"], "smape": d["backtest"]["smape"], "limit": d["limit"],
-               "direction": d["direction"], "lead_time_seconds": d["lead_time_seconds"],
-               "last_value": d["history"]["last_value"], "exhaustion_at": d["exhaustion"]["at"],
-               "exhaustion_earliest_95": d["exhaustion"]["earliest_95"], "horizon_end": last.get("t"),
-               "value_at_horizon": last.get("value"), "lower_95_at_horizon": last.get("lower_95"),
-               "upper_95_at_horizon": last.get("upper_95")}
+        row = {
+            "service": d["service"],
+            "resource": d["resource"],
+            "status": d["status"],
+            "model": d["model"],
+            "mase": d["backtest"]["mase"],
+            "smape": d["backtest"]["smape"],
+            "limit": d["limit"],
+            "direction": d["direction"],
+            "lead_time_seconds": d["lead_time_seconds"],
+            "last_value": d["history"]["last_value"],
+            "exhaustion_at": d["exhaustion"]["at"],
+            "exhaustion_earliest_95": d["exhaustion"]["earliest_95"],
+            "horizon_end": last.get("t"),
+            "value_at_horizon": last.get("value"),
+            "lower_95_at_horizon": last.get("lower_95"),
+            "upper_95_at_horizon": last.get("upper_95"),
+        }
         w.writerow({k: "" if v is None else v for k, v in row.items()})
     return buf.getvalue()
 
 
 def _dt(values) -> list[datetime]:
-    return [datetime.fromtimestamp(float(v), timezone.utc) for v in values]
+    return [datetime.fromtimestamp(float(v), UTC) for v in values]
 
 
 def _parse(t: str) -> datetime:
@@ -55,6 +82,7 @@ def _parse(t: str) -> datetime:
 def forecast_chart_png(doc: dict, history: Series | None) -> str:
     """Base64 PNG: history, forecast with 80% and 95% bands, the limit and the exhaustion marker."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -70,11 +98,17 @@ def forecast_chart_png(doc: dict, history: Series | None) -> str:
     if doc["exhaustion"]["at"]:
         at = _parse(doc["exhaustion"]["at"])
         ax.axvline(at, color="#c62828", linewidth=1.2)
-        ax.annotate("exhausted", (at, doc["limit"]), textcoords="offset points", xytext=(4, 6),
-                    color="#c62828", fontsize=8)
+        ax.annotate(
+            "exhausted", (at, doc["limit"]), textcoords="offset points", xytext=(4, 6), color="#c62828", fontsize=8
+        )
     if doc["exhaustion"]["earliest_95"]:
-        ax.axvline(_parse(doc["exhaustion"]["earliest_95"]), color="#ef6c00", linewidth=1, linestyle=":",
-                   label="earliest (95%)")
+        ax.axvline(
+            _parse(doc["exhaustion"]["earliest_95"]),
+            color="#ef6c00",
+            linewidth=1,
+            linestyle=":",
+            label="earliest (95%)",
+        )
     ax.legend(loc="best", fontsize=7, ncol=3)
     ax.tick_params(labelsize=7)
     fig.autofmt_xdate()
@@ -85,11 +119,13 @@ def forecast_chart_png(doc: dict, history: Series | None) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def to_html(docs: list[dict], histories: dict[tuple[str, str], Series] | None = None,
-            problems: list[str] | None = None) -> str:
+def to_html(
+    docs: list[dict], histories: dict[tuple[str, str], Series] | None = None, problems: list[str] | None = None
+) -> str:
     histories = histories or {}
-    items = [{"d": d, "chart": forecast_chart_png(d, histories.get((d["service"], d["resource"])))}
-             for d in by_urgency(docs)]
+    items = [
+        {"d": d, "chart": forecast_chart_png(d, histories.get((d["service"], d["resource"])))} for d in by_urgency(docs)
+    ]
     return _env().get_template("capacity.html.j2").render(items=items, generated=_now(), problems=problems or [])
 
 

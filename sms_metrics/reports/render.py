@@ -6,17 +6,34 @@ import base64
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from sms_metrics.core.periods import rfc3339
 
 FORMATS = ("json", "md", "csv", "html")
-CSV_FIELDS = ["service", "slo", "sli", "period_start", "period_end", "target_percent", "availability_percent",
-              "met", "up_seconds", "downtime_seconds", "unknown_seconds", "excluded_seconds",
-              "error_budget_seconds", "error_budget_remaining_percent", "data_coverage_percent",
-              "outages", "mtbf_seconds", "mttr_seconds", "warnings"]
+CSV_FIELDS = [
+    "service",
+    "slo",
+    "sli",
+    "period_start",
+    "period_end",
+    "target_percent",
+    "availability_percent",
+    "met",
+    "up_seconds",
+    "downtime_seconds",
+    "unknown_seconds",
+    "excluded_seconds",
+    "error_budget_seconds",
+    "error_budget_remaining_percent",
+    "data_coverage_percent",
+    "outages",
+    "mtbf_seconds",
+    "mttr_seconds",
+    "warnings",
+]
 
 
 def to_json(reports: list[dict], single: bool) -> str:
@@ -29,8 +46,12 @@ def to_csv(reports: list[dict]) -> str:
     w.writeheader()
     for r in reports:
         row = {k: r.get(k) for k in CSV_FIELDS}
-        row.update(period_start=r["period"]["start"], period_end=r["period"]["end"],
-                   outages=len(r["outages"]), warnings="; ".join(r["warnings"]))
+        row.update(
+            period_start=r["period"]["start"],
+            period_end=r["period"]["end"],
+            outages=len(r["outages"]),
+            warnings="; ".join(r["warnings"]),
+        )
         w.writerow({k: "" if v is None else v for k, v in row.items()})
     return buf.getvalue()
 
@@ -45,14 +66,18 @@ def _minutes(v) -> str:
         return "n/a"
     if v < 3600:
         return f"{v / 60:.1f} min"
-    m = int(round(v / 60))
+    m = round(v / 60)
     d, h, mm = m // 1440, m // 60 % 24, m % 60
     return " ".join(p for p in (f"{d}d" if d else "", f"{h}h" if h or d else "", f"{mm}m") if p)
 
 
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("sms_metrics.reports", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("sms_metrics.reports", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(pct=_pct, minutes=_minutes)
     return env
 
@@ -62,7 +87,7 @@ def to_markdown(reports: list[dict]) -> str:
 
 
 def _now() -> str:
-    return rfc3339(datetime.now(timezone.utc).replace(microsecond=0))
+    return rfc3339(datetime.now(UTC).replace(microsecond=0))
 
 
 def daily_chart_png(report: dict) -> str | None:
@@ -71,6 +96,7 @@ def daily_chart_png(report: dict) -> str | None:
     if not days:
         return None
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

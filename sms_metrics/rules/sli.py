@@ -21,11 +21,14 @@ def error_ratio(slo: SLO, window: float) -> str:
     sli, w = slo.sli, format_duration(window)
     pick = "min" if sli.aggregate == "min" else "max"
     if sli.kind == "probe":
+        assert sli.probe is not None
         return f"1 - {pick}(avg_over_time({sli.probe.strip()}[{w}]))"
     if sli.kind == "threshold":
         t = sli.threshold
-        return (f"1 - {pick}(avg_over_time(({t.query.strip()} <= bool {t.max!r})"
-                f"[{w}:{format_duration(slo.step_seconds)}]))")
+        assert t is not None
+        return (
+            f"1 - {pick}(avg_over_time(({t.query.strip()} <= bool {t.max!r})[{w}:{format_duration(slo.step_seconds)}]))"
+        )
     errors, total = (render_window(q, window) for q in event_queries(sli))
     # No error series at all (no 5xx yet) means a ratio of 0, not a missing SLI.
     return f"(\n  ({errors})\n  or\n  (0 * ({total}))\n)\n/\n({total})"
@@ -33,8 +36,8 @@ def error_ratio(slo: SLO, window: float) -> str:
 
 def source_selector(slo: SLO) -> str | None:
     """The raw series a step SLI reads (for no-data alerts), None for events and latency."""
-    if slo.sli.kind == "probe":
+    if slo.sli.probe is not None:
         return slo.sli.probe.strip()
-    if slo.sli.kind == "threshold":
+    if slo.sli.threshold is not None:
         return slo.sli.threshold.query.strip()
     return None

@@ -16,18 +16,22 @@ from sms_metrics.errors import InputError
 
 THIRTY_DAYS = 30 * 86400.0
 # (severity, name, error budget percent, short window, long window) for a 30-day period
-BASE = (("page", "quick", 2.0, 300.0, 3600.0), ("page", "slow", 5.0, 1800.0, 21600.0),
-        ("ticket", "quick", 10.0, 7200.0, 86400.0), ("ticket", "slow", 10.0, 21600.0, 259200.0))
+BASE = (
+    ("page", "quick", 2.0, 300.0, 3600.0),
+    ("page", "slow", 5.0, 1800.0, 21600.0),
+    ("ticket", "quick", 10.0, 7200.0, 86400.0),
+    ("ticket", "slow", 10.0, 21600.0, 259200.0),
+)
 
 
 @dataclass(frozen=True)
 class BurnWindow:
-    severity: str            # page | ticket
-    speed: str               # quick | slow
-    budget_percent: float    # share of the period's budget that burns within ``long``
-    short: float             # seconds
-    long: float              # seconds
-    period: float            # the SLO period in seconds
+    severity: str  # page | ticket
+    speed: str  # quick | slow
+    budget_percent: float  # share of the period's budget that burns within ``long``
+    short: float  # seconds
+    long: float  # seconds
+    period: float  # the SLO period in seconds
 
     @property
     def factor(self) -> float:
@@ -38,8 +42,10 @@ class BurnWindow:
 def default_windows(period: float) -> tuple[BurnWindow, ...]:
     """The four windows for an SLO period, scaled from the 30-day ones (round to whole seconds)."""
     scale = period / THIRTY_DAYS
-    return tuple(BurnWindow(sev, speed, pct, float(round(short * scale)), float(round(long_ * scale)), period)
-                 for sev, speed, pct, short, long_ in BASE)
+    return tuple(
+        BurnWindow(sev, speed, pct, float(round(short * scale)), float(round(long_ * scale)), period)
+        for sev, speed, pct, short, long_ in BASE
+    )
 
 
 def parse_alert_windows(text: str, source: str) -> tuple[BurnWindow, ...]:
@@ -64,8 +70,16 @@ def parse_alert_windows(text: str, source: str) -> tuple[BurnWindow, ...]:
             if missing:
                 raise InputError(f"{source}: {path}.{missing[0]} is missing")
             try:
-                out.append(BurnWindow(sev, speed, float(w["errorBudgetPercent"]), parse_duration(w["shortWindow"]),
-                                      parse_duration(w["longWindow"]), parse_duration(spec["sloPeriod"])))
+                out.append(
+                    BurnWindow(
+                        sev,
+                        speed,
+                        float(w["errorBudgetPercent"]),
+                        parse_duration(w["shortWindow"]),
+                        parse_duration(w["longWindow"]),
+                        parse_duration(spec["sloPeriod"]),
+                    )
+                )
             except (TypeError, ValueError) as exc:
                 raise InputError(f"{source}: {path}: {exc}") from None
     return tuple(out)

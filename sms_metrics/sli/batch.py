@@ -22,13 +22,20 @@ from sms_metrics.sli.selectors import Selector, parse_selector, promql_string, u
 
 
 class _Batch:
-    def __init__(self, prom: PrometheusPort, slis: list[SLI], grid: StepGrid, skips: list[np.ndarray | None],
-                 sels: list[Selector], label: str):
+    def __init__(
+        self,
+        prom: PrometheusPort,
+        slis: list[SLI],
+        grid: StepGrid,
+        skips: list[np.ndarray | None],
+        sels: list[Selector],
+        label: str,
+    ):
         self.prom, self.slis, self.grid, self.skips, self.sels, self.label = prom, slis, grid, skips, sels, label
         self.q = step_queries(slis[0])
         self.left_open = (prom.major_version() or 2) >= 3
         self.states = [np.full(grid.n_steps, UNKNOWN, dtype=np.int8) for _ in slis]
-        self.full: list[np.ndarray] = [np.zeros(0, dtype=bool) for _ in slis]   # every series, one sample a step
+        self.full: list[np.ndarray] = [np.zeros(0, dtype=bool) for _ in slis]  # every series, one sample a step
         self.n_series = [0 for _ in slis]
         self.queries = 0
 
@@ -55,7 +62,9 @@ class _Batch:
         if n:
             width = per_day * g.step
             first, last = g.at(per_day), g.at(n * per_day)
-            got = self.prom.query_range(self.q.coarse(width, self.left_open, self.union(list(range(len(self.slis))))), first, last, width)
+            got = self.prom.query_range(
+                self.q.coarse(width, self.left_open, self.union(list(range(len(self.slis))))), first, last, width
+            )
             self.queries += 1
             got = self.index(got)
             for i, sli in enumerate(self.slis):
@@ -126,8 +135,9 @@ def batchable(slis: list[SLI]) -> tuple[list[Selector], str] | None:
     return (sels, label) if label else None
 
 
-def read_step_batch(prom: PrometheusPort, slis: list[SLI], grid: StepGrid,
-                    skips: list[np.ndarray | None]) -> list[StepData] | None:
+def read_step_batch(
+    prom: PrometheusPort, slis: list[SLI], grid: StepGrid, skips: list[np.ndarray | None]
+) -> list[StepData] | None:
     """States of every SLI in ``slis`` over ``grid``; None when they cannot be read together."""
     shape = batchable(slis)
     if shape is None:

@@ -14,7 +14,7 @@ from sms_metrics.catalogue.model import SELECTOR, SLI, WINDOW_TEMPLATE
 
 def window(seconds: float, left_open: bool) -> str:
     """The range that, with ``offset 1ms``, covers exactly ``[T - seconds, T)``."""
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     return f"{ms if left_open else ms - 1}ms"
 
 
@@ -28,8 +28,8 @@ class StepQueries:
 
     kind: str
     selector: str
-    fn: str            # min_over_time for probes, max_over_time for thresholds
-    outer: str         # cross-series aggregation for ``detail``
+    fn: str  # min_over_time for probes, max_over_time for thresholds
+    outer: str  # cross-series aggregation for ``detail``
     limit: float | None
 
     def good(self, values):
@@ -43,8 +43,10 @@ class StepQueries:
         """Count and extreme per series and block in one request, told apart by ``sms_part``
         (``selector`` replaces the SLI's own, e.g. with a union of several services)."""
         sel, w = selector or self.selector, window(block_seconds, left_open)
-        return (f'label_replace(count_over_time({sel}[{w}] offset 1ms), "sms_part", "c", "", "") or '
-                f'label_replace({self.fn}({sel}[{w}] offset 1ms), "sms_part", "e", "", "")')
+        return (
+            f'label_replace(count_over_time({sel}[{w}] offset 1ms), "sms_part", "c", "", "") or '
+            f'label_replace({self.fn}({sel}[{w}] offset 1ms), "sms_part", "e", "", "")'
+        )
 
     def detail(self, step_seconds: float, left_open: bool) -> str:
         return f"{self.outer}({self.fn}({self.selector}[{window(step_seconds, left_open)}] offset 1ms))"
@@ -90,4 +92,4 @@ def event_queries(sli: SLI) -> tuple[str, str]:
 
 def render_window(template: str, seconds: float) -> str:
     """Replace ``{{window}}`` (or Sloth's ``{{.window}}``) with a duration in seconds."""
-    return WINDOW_TEMPLATE.sub(f"{int(round(seconds))}s", template)
+    return WINDOW_TEMPLATE.sub(f"{round(seconds)}s", template)

@@ -88,7 +88,7 @@ class StepGrid:
 
     @property
     def per_hour(self) -> int:
-        return max(1, int(round(BLOCK_SECONDS / self.step)))
+        return max(1, round(BLOCK_SECONDS / self.step))
 
     @property
     def levels(self) -> tuple[int, ...]:
@@ -166,14 +166,13 @@ class _Reader:
             return self.resolve(lo, hi, finer)
         c = self.coarse(lo, n, per_block)
         clean, empty = clean_blocks(self.q, c.counts, c.extremes, per_block, n, self.sli.aggregate)
-        self.states[lo:lo + n * per_block][np.repeat(clean, per_block)] = UP
+        self.states[lo : lo + n * per_block][np.repeat(clean, per_block)] = UP
         for a, b in _runs(~clean & ~empty, max_gap=0 if finer else 2):
             self.resolve(lo + a * per_block, lo + b * per_block, finer)
         self.resolve(lo + n * per_block, hi, finer)
 
 
-def read_step_states(prom: PrometheusPort, sli: SLI, grid: StepGrid, *,
-                     skip: np.ndarray | None = None) -> StepData:
+def read_step_states(prom: PrometheusPort, sli: SLI, grid: StepGrid, *, skip: np.ndarray | None = None) -> StepData:
     """One state (UP, DOWN, UNKNOWN) per step of ``grid``.
 
     Days whose every series has one good sample per step are up and days without samples are
@@ -183,15 +182,20 @@ def read_step_states(prom: PrometheusPort, sli: SLI, grid: StepGrid, *,
     left_open = (prom.major_version() or 2) >= 3
     reader = _Reader(prom, sli, grid, skip, left_open, np.full(grid.n_steps, UNKNOWN, dtype=np.int8))
     reader.resolve(0, grid.n_steps, grid.levels)
-    log.debug("%s: %d queries, %d of %d steps read one by one", reader.q.selector, reader.queries,
-              reader.detail_steps, grid.n_steps)
+    log.debug(
+        "%s: %d queries, %d of %d steps read one by one",
+        reader.q.selector,
+        reader.queries,
+        reader.detail_steps,
+        grid.n_steps,
+    )
     return StepData(reader.states, reader.queries, reader.detail_steps)
 
 
 def read_event_counts(prom: PrometheusPort, sli: SLI, *, start: datetime, n_steps: int, step: float):
     """(good, total, block_seconds) event counts per block; NaN where Prometheus had no data."""
     errors_t, total_t = event_queries(sli)
-    per_block = max(1, int(round(BLOCK_SECONDS / step)))
+    per_block = max(1, round(BLOCK_SECONDS / step))
     block = per_block * step
     n_full, rest = divmod(n_steps, per_block)
     n = n_full + (rest > 0)

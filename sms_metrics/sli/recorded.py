@@ -12,9 +12,11 @@ from datetime import datetime
 from sms_metrics.adapters.prometheus import PrometheusPort
 from sms_metrics.sli.selectors import promql_string
 
-FIELDS = {"slo:period_error_budget_remaining:ratio": "error_budget_remaining_percent",
-          "slo:current_burn_rate:ratio": "current_burn_rate",
-          "slo:period_burn_rate:ratio": "period_burn_rate"}
+FIELDS = {
+    "slo:period_error_budget_remaining:ratio": "error_budget_remaining_percent",
+    "slo:current_burn_rate:ratio": "current_burn_rate",
+    "slo:period_burn_rate:ratio": "period_burn_rate",
+}
 BATCH = 250
 
 
@@ -26,7 +28,7 @@ def read_recorded(prom: PrometheusPort, ids: list[str], at: datetime) -> dict[st
     out: dict[str, dict] = {}
     names = "|".join(re.escape(n) for n in FIELDS)
     for k in range(0, len(ids), BATCH):
-        chunk = ids[k:k + BATCH]
+        chunk = ids[k : k + BATCH]
         alternatives = "|".join(re.escape(i) for i in chunk)
         expr = f"{{__name__=~{promql_string(names)}, sloth_id=~{promql_string(alternatives)}}}"
         for labels, value in prom.query(expr, at):

@@ -20,7 +20,7 @@ class Selector:
     def matches(self, labels: dict[str, str]) -> bool:
         for lab, op, value in self.matchers:
             have = labels.get(lab, "")
-            if op == "=" and have != value or op == "!=" and have == value:
+            if (op == "=" and have != value) or (op == "!=" and have == value):
                 return False
             if op in ("=~", "!~") and (re.fullmatch(value, have) is None) == (op == "=~"):
                 return False

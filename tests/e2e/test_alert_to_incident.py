@@ -86,28 +86,67 @@ def test_probe_failure_opens_an_incident_that_resolves_on_recovery(tmp_path):
     (tmp_path / "sms.yaml").write_text(CATALOGUE)
     probes = tmp_path / "probes"
     probes.mkdir()
-    (probes / "shop.yaml").write_text(yaml.safe_dump({
-        "apiVersion": "sms-metrics/v1", "modules": {"web": {"prober": "http", "timeout": "1s"}},
-        "targets": [{"name": "shop-home", "service": "shop", "module": "web",
-                     "target": f"http://127.0.0.1:{target.server_port}/", "interval": "1s"}]}))
+    (probes / "shop.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "sms-metrics/v1",
+                "modules": {"web": {"prober": "http", "timeout": "1s"}},
+                "targets": [
+                    {
+                        "name": "shop-home",
+                        "service": "shop",
+                        "module": "web",
+                        "target": f"http://127.0.0.1:{target.server_port}/",
+                        "interval": "1s",
+                    }
+                ],
+            }
+        )
+    )
     cat = load_catalogue(tmp_path / "sms.yaml")
-    rules = write_rules(catalogue_rules(cat, {"windows.yaml": parse_alert_windows(WINDOWS, "w")}),
-                        tmp_path / "rules", source="sms.yaml")
+    rules = write_rules(
+        catalogue_rules(cat, {"windows.yaml": parse_alert_windows(WINDOWS, "w")}), tmp_path / "rules", source="sms.yaml"
+    )
     port = free_port()
     api = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SMS_WEBHOOK_TOKEN": TOKEN, "SMS_ADMIN_TOKEN": ADMIN,
-           "SMS_DATABASE_URL": f"sqlite:///{tmp_path / 'register.db'}"}
-    serve = subprocess.Popen([sys.executable, "-m", "sms_metrics.cli", "serve", "--catalogue", str(tmp_path / "sms.yaml"),
-                              "--probes", str(probes), "--port", str(port)], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "SMS_WEBHOOK_TOKEN": TOKEN,
+        "SMS_ADMIN_TOKEN": ADMIN,
+        "SMS_DATABASE_URL": f"sqlite:///{tmp_path / 'register.db'}",
+    }
+    serve = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sms_metrics.cli",
+            "serve",
+            "--catalogue",
+            str(tmp_path / "sms.yaml"),
+            "--probes",
+            str(probes),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait(lambda: _up(f"{api}/healthz"), 30, "serve")
-        with LocalAlertmanager(tmp_path / "am", webhook_url=f"{api}/api/v1/webhooks/alertmanager", token=TOKEN) as am, \
-                LocalPrometheus(tmp_path / "prom", rule_files=[str(r) for r in rules], scrape_interval="1s",
-                                alertmanagers=[f"127.0.0.1:{am.port}"],
-                                scrape_configs=[{"job_name": "sms", "scrape_interval": "1s",
-                                                 "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}]):
-            time.sleep(8)                                  # healthy history first
+        with (
+            LocalAlertmanager(tmp_path / "am", webhook_url=f"{api}/api/v1/webhooks/alertmanager", token=TOKEN) as am,
+            LocalPrometheus(
+                tmp_path / "prom",
+                rule_files=[str(r) for r in rules],
+                scrape_interval="1s",
+                alertmanagers=[f"127.0.0.1:{am.port}"],
+                scrape_configs=[
+                    {"job_name": "sms", "scrape_interval": "1s", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}
+                ],
+            ),
+        ):
+            time.sleep(8)  # healthy history first
             Switch.healthy = False
             page = _wait(lambda: _incident(api, "P1"), 60, "the page incident")
             assert page["service"] == "shop" and page["slo"] == "availability" and page["status"] == "new"
@@ -132,6 +171,7 @@ def _up(url):
 
 def _incident(api, prio, status=None):
     params = {"status": status} if status else {}
-    got = requests.get(f"{api}/api/v1/incidents", params=params, headers={"Authorization": f"Bearer {ADMIN}"},
-                       timeout=5).json()
+    got = requests.get(
+        f"{api}/api/v1/incidents", params=params, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=5
+    ).json()
     return next((i for i in got if i["priority"] == prio), None)

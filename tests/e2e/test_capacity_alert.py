@@ -34,31 +34,67 @@ def test_forecast_job_gauge_and_static_rule_open_an_incident(tmp_path):
     port = free_port()
     api = f"http://127.0.0.1:{port}"
     with LocalPrometheus(tmp_path / "history") as history:
-        env = {**os.environ, "SMS_WEBHOOK_TOKEN": TOKEN, "SMS_ADMIN_TOKEN": ADMIN, "SMS_PROMETHEUS_URL": history.url,
-               "SMS_FORECAST_ON_START": "true", "SMS_DATABASE_URL": f"sqlite:///{tmp_path / 'register.db'}"}
-        serve = subprocess.Popen([sys.executable, "-m", "sms_metrics.cli", "serve", "--catalogue",
-                                  str(tmp_path / "sms.yaml"), "--port", str(port)], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env = {
+            **os.environ,
+            "SMS_WEBHOOK_TOKEN": TOKEN,
+            "SMS_ADMIN_TOKEN": ADMIN,
+            "SMS_PROMETHEUS_URL": history.url,
+            "SMS_FORECAST_ON_START": "true",
+            "SMS_DATABASE_URL": f"sqlite:///{tmp_path / 'register.db'}",
+        }
+        serve = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sms_metrics.cli",
+                "serve",
+                "--catalogue",
+                str(tmp_path / "sms.yaml"),
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             _wait(lambda: _up(f"{api}/healthz"), 30, "serve")
             plans = _wait(lambda: _get(f"{api}/api/v1/capacity-plans") or None, 120, "the forecast job's plans")
             assert {(p["service"], p["resource"], p["forecast_status"]) for p in plans} == {
-                ("files", "disk", "plan"), ("queue", "depth", "urgent"), ("db", "connections", "ok"),
-                ("logs", "written", "plan")}
+                ("files", "disk", "plan"),
+                ("queue", "depth", "urgent"),
+                ("db", "connections", "ok"),
+                ("logs", "written", "plan"),
+            }
             assert all(p["status"] == "draft" for p in plans)
-            with LocalAlertmanager(tmp_path / "am", webhook_url=f"{api}/api/v1/webhooks/alertmanager",
-                                   token=TOKEN) as am, \
-                    LocalPrometheus(tmp_path / "scraper", rule_files=[str(r) for r in rules], scrape_interval="1s",
-                                    alertmanagers=[f"127.0.0.1:{am.port}"],
-                                    scrape_configs=[{"job_name": "sms", "scrape_interval": "1s",
-                                                     "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}]) as prom:
+            with (
+                LocalAlertmanager(
+                    tmp_path / "am", webhook_url=f"{api}/api/v1/webhooks/alertmanager", token=TOKEN
+                ) as am,
+                LocalPrometheus(
+                    tmp_path / "scraper",
+                    rule_files=[str(r) for r in rules],
+                    scrape_interval="1s",
+                    alertmanagers=[f"127.0.0.1:{am.port}"],
+                    scrape_configs=[
+                        {
+                            "job_name": "sms",
+                            "scrape_interval": "1s",
+                            "static_configs": [{"targets": [f"127.0.0.1:{port}"]}],
+                        }
+                    ],
+                ) as prom,
+            ):
                 incident = _wait(lambda: next(iter(_get(f"{api}/api/v1/incidents")), None), 90, "the capacity incident")
                 alerts = requests.get(f"{prom.url}/api/v1/alerts", timeout=5).json()["data"]["alerts"]
         finally:
             serve.terminate()
             serve.wait(10)
-    firing = {(a["labels"]["service"], a["labels"]["resource"]) for a in alerts
-              if a["labels"]["alertname"] == "CapacityExhaustionWithinLeadTime" and a["state"] == "firing"}
-    assert firing == {("queue", "depth")}          # inside its 3-day lead time; the others are not
+    firing = {
+        (a["labels"]["service"], a["labels"]["resource"])
+        for a in alerts
+        if a["labels"]["alertname"] == "CapacityExhaustionWithinLeadTime" and a["state"] == "firing"
+    }
+    assert firing == {("queue", "depth")}  # inside its 3-day lead time; the others are not
     assert incident["service"] == "queue" and incident["status"] == "new"
     assert "depth: forecast exhaustion within the 3d lead time" in incident["title"]

@@ -12,11 +12,11 @@ from sms_metrics.localstack.prometheus import backfill
 
 DAY = 86400
 STEP = 300
-END = (int(time.time()) // 3600) * 3600 - 600          # the last sample, a little before now
+END = (int(time.time()) // 3600) * 3600 - 600  # the last sample, a little before now
 T = np.arange(END - 28 * DAY + STEP, END + 1, STEP, dtype=float)
 rng = np.random.default_rng(11)
 daily = np.sin(2 * np.pi * (T % DAY) / DAY)
-weekend = ((T // DAY + 3) % 7 >= 5).astype(float)     # 1970-01-01 was a Thursday
+weekend = ((T // DAY + 3) % 7 >= 5).astype(float)  # 1970-01-01 was a Thursday
 
 CATALOGUE = """
 apiVersion: sms-metrics/v1
@@ -41,8 +41,8 @@ services:
 """
 
 # When each resource truly runs out (seconds after END), None when never within a horizon.
-DISK_LEFT = 10 * DAY             # 200 GB left, 20 GB a day
-QUEUE_LEFT = 2 * DAY             # 5,000 messages, 1,000 more a day, limit 7,000
+DISK_LEFT = 10 * DAY  # 200 GB left, 20 GB a day
+QUEUE_LEFT = 2 * DAY  # 5,000 messages, 1,000 more a day, limit 7,000
 LOGS_LEFT = (9e8 - 28 * 24 * 1e6) / 1e6 * 3600
 
 
@@ -52,7 +52,7 @@ def series() -> dict[str, list[tuple[dict, np.ndarray, np.ndarray]]]:
     queue = 5000 - 1000 * ago + 150 * daily + rng.normal(0, 30, len(T))
     conns = 300 + 80 * daily - 60 * weekend + rng.normal(0, 10, len(T))
     hours = (T - T[0]) / 3600 + 1
-    written = hours * 1e6 - np.floor(hours / 120) * 120e6     # a restart every 5 days resets the counter
+    written = hours * 1e6 - np.floor(hours / 120) * 120e6  # a restart every 5 days resets the counter
     tiny_t = T[-24:]
     return {
         "node_filesystem_avail_bytes": [({"service": "files", "mountpoint": "/"}, T, disk)],

@@ -21,8 +21,9 @@ def history_prometheus(tmp_path_factory) -> LocalPrometheus:
     with open(om, "w") as out:
         probes = [*sc.web_series(), *sc.office_series()]
         write_family(out, "probe_success", "gauge", [(s.labels, s.timestamps(), s.values) for s in probes])
-        write_family(out, "probe_duration_seconds", "gauge",
-                     [(s.labels, s.timestamps(), s.values) for s in sc.latency_series()])
+        write_family(
+            out, "probe_duration_seconds", "gauge", [(s.labels, s.timestamps(), s.values) for s in sc.latency_series()]
+        )
         write_family(out, "http_requests", "counter", sc.api_counters(), sample_name="http_requests_total")
         hist = sc.histogram_counters()
         for family in ("http_request_duration_seconds_bucket", "http_request_duration_seconds_count"):
@@ -44,5 +45,11 @@ def catalogue_file(tmp_path_factory) -> Path:
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the installed console script the way a user does."""
-    return subprocess.run([sys.executable, "-m", "sms_metrics.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sms_metrics.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=300,
+    )

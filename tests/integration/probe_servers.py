@@ -53,17 +53,24 @@ def self_signed(tmp: Path, days: float) -> tuple[Path, Path, dt.datetime]:
     """A certificate for localhost/127.0.0.1 that expires in ``days``."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     expires = now + dt.timedelta(days=days)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(expires)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(expires)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path, expires
 
 
@@ -97,6 +104,7 @@ def serve_banner(banner: bytes) -> int:
             conn, _ = sock.accept()
             conn.sendall(banner)
             conn.close()
+
     threading.Thread(target=loop, daemon=True).start()
     return sock.getsockname()[1]
 
@@ -117,5 +125,6 @@ def serve_dns(records: dict[str, str]) -> int:
             else:
                 reply.set_rcode(dns.rcode.NXDOMAIN)
             sock.sendto(reply.to_wire(), addr)
+
     threading.Thread(target=loop, daemon=True).start()
     return sock.getsockname()[1]

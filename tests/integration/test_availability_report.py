@@ -16,8 +16,20 @@ STEP = 60
 
 
 def _report(history_prometheus, catalogue_file, service, fmt="json"):
-    done = run_cli("report", "availability", "--catalogue", str(catalogue_file), "--prometheus",
-                   history_prometheus.url, "--service", service, "--period", "2026-10", "--format", fmt)
+    done = run_cli(
+        "report",
+        "availability",
+        "--catalogue",
+        str(catalogue_file),
+        "--prometheus",
+        history_prometheus.url,
+        "--service",
+        service,
+        "--period",
+        "2026-10",
+        "--format",
+        fmt,
+    )
     assert done.stdout, done.stderr
     return done
 
@@ -34,10 +46,12 @@ def _check_against_truth(report: dict, truth: dict, target: float):
     budget = (1 - target / 100) * (period - truth["excluded_seconds"])
     assert report["error_budget_seconds"] == pytest.approx(budget, abs=STEP)
     assert report["error_budget_remaining_percent"] == pytest.approx(
-        100 * (budget - truth["downtime_seconds"]) / budget, abs=100 * STEP / budget)
+        100 * (budget - truth["downtime_seconds"]) / budget, abs=100 * STEP / budget
+    )
     counted = period - truth["excluded_seconds"]
     assert report["data_coverage_percent"] == pytest.approx(
-        100 * (truth["up_seconds"] + truth["downtime_seconds"]) / counted, abs=100 * STEP / counted)
+        100 * (truth["up_seconds"] + truth["downtime_seconds"]) / counted, abs=100 * STEP / counted
+    )
     got = [(o["start"], o["end"]) for o in report["outages"]]
     want = [(a.strftime("%Y-%m-%dT%H:%M:%SZ"), b.strftime("%Y-%m-%dT%H:%M:%SZ")) for a, b in truth["outages"]]
     assert got == want
@@ -49,15 +63,20 @@ def test_web_report_matches_ground_truth(history_prometheus, catalogue_file):
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     p = month_period(2026, 10)
-    truth = sc.truth(sc.web_series(), start=p.start, end=p.end, good=lambda v: v >= 1,
-                     maintenance=[(sc.at(2026, 10, 4, 1), sc.at(2026, 10, 4, 3))])
+    truth = sc.truth(
+        sc.web_series(),
+        start=p.start,
+        end=p.end,
+        good=lambda v: v >= 1,
+        maintenance=[(sc.at(2026, 10, 4, 1), sc.at(2026, 10, 4, 3))],
+    )
     # Hand check of the truth itself: 10 + 30 + 45 + 3 + 5 minutes down, 2 h gap, 2 h maintenance.
     assert truth["downtime_seconds"] == 93 * 60
     assert truth["unknown_seconds"] == 7200 and truth["excluded_seconds"] == 7200
     assert report["period"] == {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z", "label": "2026-10"}
     assert report["service"] == "web" and report["target_percent"] == 99.9
     _check_against_truth(report, truth, 99.9)
-    assert report["met"] is False            # 93 min down against a 44.6 min budget
+    assert report["met"] is False  # 93 min down against a 44.6 min budget
     assert report["mttr_seconds"] == pytest.approx(93 * 60 / 5, abs=STEP)
     assert report["mtbf_seconds"] == pytest.approx(truth["up_seconds"] / 5, abs=STEP)
     ratio = truth["downtime_seconds"] / (truth["up_seconds"] + truth["downtime_seconds"])
@@ -77,12 +96,13 @@ def test_office_hours_in_berlin_across_dst_with_two_probes(history_prometheus, c
     report = json.loads(done.stdout)
     p = month_period(2026, 10, "Europe/Berlin")
     assert report["period"]["start"] == "2026-09-30T22:00:00Z" and report["period"]["end"] == "2026-10-31T23:00:00Z"
-    truth = sc.truth(sc.office_series(), start=p.start, end=p.end, good=lambda v: v >= 1,
-                     tz="Europe/Berlin", hours=(8, 18))
-    assert truth["downtime_seconds"] == (20 + 30) * 60       # Saturday outage excluded, DST honoured
+    truth = sc.truth(
+        sc.office_series(), start=p.start, end=p.end, good=lambda v: v >= 1, tz="Europe/Berlin", hours=(8, 18)
+    )
+    assert truth["downtime_seconds"] == (20 + 30) * 60  # Saturday outage excluded, DST honoured
     _check_against_truth(report, truth, 99.5)
     assert [o["start"] for o in report["outages"]] == ["2026-10-06T09:00:00Z", "2026-10-26T07:00:00Z"]
-    assert report["unknown_seconds"] == 0                    # one probe missing is not a gap
+    assert report["unknown_seconds"] == 0  # one probe missing is not a gap
 
 
 def test_threshold_sli_counts_slow_minutes_as_down(history_prometheus, catalogue_file):
@@ -106,7 +126,7 @@ def test_events_sli_is_good_over_total_events(history_prometheus, catalogue_file
 
 def test_latency_sli_counts_requests_slower_than_the_threshold_as_bad(history_prometheus, catalogue_file):
     report = json.loads(_report(history_prometheus, catalogue_file, "hist").stdout)
-    bad = 44640 * 10 + 120 * 40                 # 10 slow a minute, 50 during the two slow hours
+    bad = 44640 * 10 + 120 * 40  # 10 slow a minute, 50 during the two slow hours
     assert report["availability_percent"] == pytest.approx(100 * (1 - bad / (44640 * 100)), abs=1e-3)
     assert report["met"] is True
     slow_day = next(d for d in report["daily"] if d["day"] == "2026-10-22")
@@ -123,8 +143,16 @@ def test_a_service_without_data_is_null_and_exits_3(history_prometheus, catalogu
 
 
 def test_whole_catalogue_is_a_list_and_exits_3_because_of_ghost(history_prometheus, catalogue_file):
-    done = run_cli("report", "availability", "--catalogue", str(catalogue_file), "--prometheus",
-                   history_prometheus.url, "--period", "2026-10")
+    done = run_cli(
+        "report",
+        "availability",
+        "--catalogue",
+        str(catalogue_file),
+        "--prometheus",
+        history_prometheus.url,
+        "--period",
+        "2026-10",
+    )
     assert done.returncode == 3
     reports = json.loads(done.stdout)
     assert [r["service"] for r in reports] == ["web", "office", "lat", "api", "hist", "ghost"]
@@ -134,19 +162,31 @@ def test_whole_catalogue_is_a_list_and_exits_3_because_of_ghost(history_promethe
     assert reports[0] == single
 
 
-@pytest.mark.parametrize("fmt, needle", [("md", "| web | 2026-10 | 99.9% |"), ("csv", "service,slo,sli,period_start"),
-                                         ("html", 'class="daily-chart"')])
+@pytest.mark.parametrize(
+    "fmt, needle",
+    [("md", "| web | 2026-10 | 99.9% |"), ("csv", "service,slo,sli,period_start"), ("html", 'class="daily-chart"')],
+)
 def test_other_formats(history_prometheus, catalogue_file, fmt, needle):
     done = _report(history_prometheus, catalogue_file, "web", fmt)
     assert done.returncode == 0, done.stderr
     assert needle in done.stdout
     if fmt == "html":
-        assert "2026-10-10T12:00:00Z" in done.stdout       # the worst outage is listed
+        assert "2026-10-10T12:00:00Z" in done.stdout  # the worst outage is listed
         assert "data covers only" in done.stdout
 
 
 def test_rolling_window_report(history_prometheus, catalogue_file):
-    done = run_cli("report", "availability", "--catalogue", str(catalogue_file), "--prometheus",
-                   history_prometheus.url, "--service", "web", "--period", "2026-10-01..2026-10-11")
+    done = run_cli(
+        "report",
+        "availability",
+        "--catalogue",
+        str(catalogue_file),
+        "--prometheus",
+        history_prometheus.url,
+        "--service",
+        "web",
+        "--period",
+        "2026-10-01..2026-10-11",
+    )
     report = json.loads(done.stdout)
     assert report["downtime_seconds"] == pytest.approx((10 + 30 + 45) * 60, abs=STEP)

@@ -13,11 +13,13 @@ from sms_metrics.sli.reader import StepGrid, read_step_states
 
 pytestmark = pytest.mark.integration
 
-SLIS = [SLI(probe='probe_success{service="office"}'),                       # two series, min
-        SLI(probe='probe_success{service="office", probe="office-b"}'),    # one of them only
-        SLI(probe='probe_success{service="web"}'),
-        SLI(probe='probe_success{service="ghost"}'),                       # no data at all
-        SLI(probe='probe_success{service="office"}', aggregate="max")]     # any series up
+SLIS = [
+    SLI(probe='probe_success{service="office"}'),  # two series, min
+    SLI(probe='probe_success{service="office", probe="office-b"}'),  # one of them only
+    SLI(probe='probe_success{service="web"}'),
+    SLI(probe='probe_success{service="ghost"}'),  # no data at all
+    SLI(probe='probe_success{service="office"}', aggregate="max"),
+]  # any series up
 
 
 def test_batched_states_equal_single_reads(history_prometheus):
@@ -26,7 +28,7 @@ def test_batched_states_equal_single_reads(history_prometheus):
     grid = StepGrid(p.start, int(p.seconds // 60), 60)
     # Skip one weekday's steps for the first SLI, as service hours would.
     skip = np.zeros(grid.n_steps, bool)
-    skip[1440 * 5:1440 * 6] = True
+    skip[1440 * 5 : 1440 * 6] = True
     skips = [skip, None, None, None, None]
     min_slis = SLIS[:4]
     batched = read_step_batch(prom, min_slis, grid, skips[:4])
@@ -47,8 +49,10 @@ def test_batched_any_series_up_equals_single_reads(history_prometheus):
     prom = PrometheusHTTP(history_prometheus.url)
     p = month_period(2026, 10)
     grid = StepGrid(p.start, int(p.seconds // 60), 60)
-    slis = [SLI(probe='probe_success{service="office"}', aggregate="max"),
-            SLI(probe='probe_success{service="web"}', aggregate="max")]
+    slis = [
+        SLI(probe='probe_success{service="office"}', aggregate="max"),
+        SLI(probe='probe_success{service="web"}', aggregate="max"),
+    ]
     batched = read_step_batch(prom, slis, grid, [None, None])
     for sli, got in zip(slis, batched):
         assert np.array_equal(got.states, read_step_states(prom, sli, grid).states)

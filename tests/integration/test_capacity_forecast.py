@@ -65,7 +65,7 @@ def test_seasonal_connections_are_ok_with_both_seasons_found(all_forecasts):
     assert d["status"] == "ok" and d["exhaustion"] == {"at": None, "earliest_95": None}
     assert d["seasons_seconds"] == [86400, 604800]
     values = [p["value"] for p in d["forecast"]]
-    assert max(values) - min(values) > 150          # the daily swing (±80) and the weekend dip carry on
+    assert max(values) - min(values) > 150  # the daily swing (±80) and the weekend dip carry on
 
 
 def test_counter_resets_are_undone_before_forecasting(all_forecasts):
@@ -82,44 +82,66 @@ def test_too_little_history_is_left_out_with_a_warning(all_forecasts):
 
 
 def test_one_resource_with_too_little_history_exits_3(capacity_prometheus, catalogue):
-    got = run_cli("forecast", "-c", str(catalogue), "-p", capacity_prometheus.url, "--service", "tiny",
-                  "--resource", "fresh")
+    got = run_cli(
+        "forecast", "-c", str(catalogue), "-p", capacity_prometheus.url, "--service", "tiny", "--resource", "fresh"
+    )
     assert got.returncode == 3 and got.stdout == ""
     assert "insufficient data" in got.stderr and "at least 48" in got.stderr
 
 
 def test_one_resource_gives_one_object_with_a_chosen_horizon(capacity_prometheus, catalogue):
-    got = run_cli("forecast", "-c", str(catalogue), "-p", capacity_prometheus.url, "-s", "queue", "-r", "depth",
-                  "--horizon", "1d", "--jobs", "1")
+    got = run_cli(
+        "forecast",
+        "-c",
+        str(catalogue),
+        "-p",
+        capacity_prometheus.url,
+        "-s",
+        "queue",
+        "-r",
+        "depth",
+        "--horizon",
+        "1d",
+        "--jobs",
+        "1",
+    )
     assert got.returncode == 0, got.stderr
     d = json.loads(got.stdout)
     assert d["resource"] == "depth" and d["horizon_seconds"] == sc.DAY
-    assert d["exhaustion"]["at"] is None and d["status"] == "ok"     # two days away: beyond one day
+    assert d["exhaustion"]["at"] is None and d["status"] == "ok"  # two days away: beyond one day
     assert "shorter than twice the lead time" in " ".join(d["notes"])
-    assert len(d["forecast"]) == 96 and d["history"]["step_seconds"] == 900     # 1 day at 15 minutes
+    assert len(d["forecast"]) == 96 and d["history"]["step_seconds"] == 900  # 1 day at 15 minutes
 
 
 def test_csv_and_html_order_by_urgency(capacity_prometheus, catalogue, tmp_path):
     got = run_cli("forecast", "-c", str(catalogue), "-p", capacity_prometheus.url, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(got.stdout)))
-    assert {(r["service"], r["status"]) for r in rows} == {("files", "plan"), ("queue", "urgent"), ("db", "ok"),
-                                                           ("logs", "plan")}
+    assert {(r["service"], r["status"]) for r in rows} == {
+        ("files", "plan"),
+        ("queue", "urgent"),
+        ("db", "ok"),
+        ("logs", "plan"),
+    }
     html = tmp_path / "capacity.html"
-    got = run_cli("forecast", "-c", str(catalogue), "-p", capacity_prometheus.url, "--format", "html",
-                  "--out", str(html))
+    got = run_cli(
+        "forecast", "-c", str(catalogue), "-p", capacity_prometheus.url, "--format", "html", "--out", str(html)
+    )
     text = html.read_text()
     assert got.returncode == 0 and text.count('class="forecast-chart"') == 4
     assert text.index('id="queue-depth"') < text.index('id="files-disk"') < text.index('id="db-connections"')
-    assert "tiny/fresh" in text                      # listed under "Not forecast"
+    assert "tiny/fresh" in text  # listed under "Not forecast"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--format", "xml"], "--format 'xml' is not supported"),
-    (["--horizon", "soon"], "--horizon: invalid duration 'soon'"),
-    (["--service", "nope"], "nope"),
-    (["--resource", "disk"], "--resource needs --service"),
-    (["--service", "files", "--resource", "ram"], "has no capacity resource named 'ram'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--format", "xml"], "--format 'xml' is not supported"),
+        (["--horizon", "soon"], "--horizon: invalid duration 'soon'"),
+        (["--service", "nope"], "nope"),
+        (["--resource", "disk"], "--resource needs --service"),
+        (["--service", "files", "--resource", "ram"], "has no capacity resource named 'ram'"),
+    ],
+)
 def test_bad_arguments_are_explained(capacity_prometheus, catalogue, args, message):
     got = run_cli("forecast", "-c", str(catalogue), "-p", capacity_prometheus.url, *args)
     assert got.returncode == 2 and message in got.stderr
@@ -148,11 +170,14 @@ def test_saved_plans_survive_a_later_run_without_enough_data(capacity_prometheus
 
 def test_a_bad_query_is_named_and_does_not_stop_the_others(capacity_prometheus, tmp_path):
     cat = tmp_path / "sms.yaml"
-    cat.write_text(sc.CATALOGUE + """
+    cat.write_text(
+        sc.CATALOGUE
+        + """
   - name: broken
     capacity:
       - {name: typo, query: 'rate(queue_messages[5m]', limit: 1, direction: up, lead_time: 1d}
-""")
+"""
+    )
     both = run_cli("forecast", "-c", str(cat), "-p", capacity_prometheus.url, "--format", "csv")
     assert both.returncode == 0 and len(both.stdout.strip().splitlines()) == 1 + 4
     assert "broken/typo" in both.stderr and "rejected" in both.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,8 +12,18 @@ from tests.integration.conftest import run_cli
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("args", [[], ["report"], ["report", "availability"], ["catalogue"],
-                                  ["catalogue", "validate"], ["catalogue", "import"], ["up"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["report"],
+        ["report", "availability"],
+        ["catalogue"],
+        ["catalogue", "validate"],
+        ["catalogue", "import"],
+        ["up"],
+    ],
+)
 def test_every_command_has_help(args):
     done = run_cli(*args, "--help")
     assert done.returncode == 0, done.stderr
@@ -21,23 +31,37 @@ def test_every_command_has_help(args):
 
 
 def test_up_runs_the_demo_and_writes_every_format(tmp_path):
-    done = run_cli("up", "--out", str(tmp_path / "reports"), "--period", "2026-10",
-                   env={"SMS_WORK_DIR": str(tmp_path / "work")}, cwd=tmp_path)
+    done = run_cli(
+        "up",
+        "--out",
+        str(tmp_path / "reports"),
+        "--period",
+        "2026-10",
+        env={"SMS_WORK_DIR": str(tmp_path / "work")},
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     files = sorted(p.name for p in (tmp_path / "reports").iterdir())
-    assert files == ["availability-2026-10.csv", "availability-2026-10.html", "availability-2026-10.json",
-                     "availability-2026-10.md", "capacity.csv", "capacity.html", "capacity.json"]
+    assert files == [
+        "availability-2026-10.csv",
+        "availability-2026-10.html",
+        "availability-2026-10.json",
+        "availability-2026-10.md",
+        "capacity.csv",
+        "capacity.html",
+        "capacity.json",
+    ]
     reports = json.loads((tmp_path / "reports" / "availability-2026-10.json").read_text())
     assert [r["service"] for r in reports] == ["checkout", "search", "catalogue-api", "payments-gateway"]
     assert all(r["availability_percent"] is not None and r["data_coverage_percent"] > 99 for r in reports)
     checkout = reports[0]
-    assert checkout["excluded_seconds"] == 7200          # the catalogue's maintenance window
+    assert checkout["excluded_seconds"] == 7200  # the catalogue's maintenance window
     assert 0 < checkout["downtime_seconds"] < 31 * 86400
     assert "Availability by service" in done.stdout
     capacity = {d["resource"]: d for d in json.loads((tmp_path / "reports" / "capacity.json").read_text())}
     disk, conns = capacity["db-disk"], capacity["connections"]
-    left = datetime.fromisoformat(disk["exhaustion"]["at"]) - datetime.now(timezone.utc)
-    assert disk["status"] == "plan" and timedelta(days=23) < left < timedelta(days=27)   # 25 days of space left
+    left = datetime.fromisoformat(disk["exhaustion"]["at"]) - datetime.now(UTC)
+    assert disk["status"] == "plan" and timedelta(days=23) < left < timedelta(days=27)  # 25 days of space left
     assert conns["status"] == "ok" and conns["exhaustion"]["at"] is None
     assert "Capacity forecasts" in done.stdout
 
@@ -63,12 +87,33 @@ slos:
 
 
 def test_unknown_service_and_bad_period_are_clear_errors(catalogue_file, history_prometheus):
-    done = run_cli("report", "availability", "-c", str(catalogue_file), "-p", history_prometheus.url,
-                   "--service", "nope", "--period", "2026-10")
+    done = run_cli(
+        "report",
+        "availability",
+        "-c",
+        str(catalogue_file),
+        "-p",
+        history_prometheus.url,
+        "--service",
+        "nope",
+        "--period",
+        "2026-10",
+    )
     assert done.returncode == 2 and "service 'nope' is not in the catalogue" in done.stderr
-    done = run_cli("report", "availability", "-c", str(catalogue_file), "-p", history_prometheus.url,
-                   "--period", "October")
+    done = run_cli(
+        "report", "availability", "-c", str(catalogue_file), "-p", history_prometheus.url, "--period", "October"
+    )
     assert done.returncode == 2 and "invalid period 'October'" in done.stderr
-    done = run_cli("report", "availability", "-c", str(catalogue_file), "-p", history_prometheus.url,
-                   "--period", "2026-10", "--format", "pdf")
+    done = run_cli(
+        "report",
+        "availability",
+        "-c",
+        str(catalogue_file),
+        "-p",
+        history_prometheus.url,
+        "--period",
+        "2026-10",
+        "--format",
+        "pdf",
+    )
     assert done.returncode == 2 and "--format 'pdf' is not supported" in done.stderr

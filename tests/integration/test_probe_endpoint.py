@@ -24,14 +24,25 @@ def served(tmp_path_factory):
     base = f"http://127.0.0.1:{http.server_port}"
     probes = tmp / "probes"
     probes.mkdir()
-    (probes / "shop.yaml").write_text(yaml.safe_dump({
-        "apiVersion": "sms-metrics/v1", "modules": {"http_2xx": {"prober": "http", "timeout": "2s"}},
-        "targets": [{"name": "home", "service": "shop", "module": "http_2xx", "target": f"{base}/ok",
-                     "interval": "5s"}]}))
+    (probes / "shop.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "sms-metrics/v1",
+                "modules": {"http_2xx": {"prober": "http", "timeout": "2s"}},
+                "targets": [
+                    {"name": "home", "service": "shop", "module": "http_2xx", "target": f"{base}/ok", "interval": "5s"}
+                ],
+            }
+        )
+    )
     port = free_port()
     env = {**os.environ, "SMS_PROBE_ALLOWLIST": f'["{base}/fail"]', "SMS_DATABASE_URL": f"sqlite:///{tmp}/r.db"}
-    proc = subprocess.Popen([sys.executable, "-m", "sms_metrics.cli", "serve", "--probes", str(probes),
-                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sms_metrics.cli", "serve", "--probes", str(probes), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -76,17 +87,25 @@ def test_scheduler_results_on_metrics(served):
 
 def test_a_prometheus_configured_for_blackbox_scrapes_it_unchanged(served):
     target = f"{served['base']}/ok"
-    scrape = [{"job_name": "blackbox", "metrics_path": "/probe", "params": {"module": ["http_2xx"]},
-               "scrape_interval": "1s", "static_configs": [{"targets": [target]}],
-               "relabel_configs": [
-                   {"source_labels": ["__address__"], "target_label": "__param_target"},
-                   {"source_labels": ["__param_target"], "target_label": "instance"},
-                   {"target_label": "__address__", "replacement": f"127.0.0.1:{served['port']}"}]}]
+    scrape = [
+        {
+            "job_name": "blackbox",
+            "metrics_path": "/probe",
+            "params": {"module": ["http_2xx"]},
+            "scrape_interval": "1s",
+            "static_configs": [{"targets": [target]}],
+            "relabel_configs": [
+                {"source_labels": ["__address__"], "target_label": "__param_target"},
+                {"source_labels": ["__param_target"], "target_label": "instance"},
+                {"target_label": "__address__", "replacement": f"127.0.0.1:{served['port']}"},
+            ],
+        }
+    ]
     with LocalPrometheus(served["tmp"] / "prom", scrape_configs=scrape, scrape_interval="1s") as prom:
         deadline, result = time.monotonic() + 30, []
         while time.monotonic() < deadline and not result:
-            result = requests.get(f"{prom.url}/api/v1/query",
-                                  params={"query": f'probe_success{{job="blackbox", instance="{target}"}}'}
-                                  ).json()["data"]["result"]
+            result = requests.get(
+                f"{prom.url}/api/v1/query", params={"query": f'probe_success{{job="blackbox", instance="{target}"}}'}
+            ).json()["data"]["result"]
             time.sleep(0.5)
     assert result and float(result[0]["value"][1]) == 1

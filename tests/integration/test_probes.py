@@ -37,55 +37,94 @@ def servers(tmp_path_factory):
     mctx.load_verify_locations(client_cert)
     mtls = srv.serve_http(mctx)
     silent = srv.Silent()
-    return {"http": f"http://127.0.0.1:{http.server_port}", "https": f"https://localhost:{https.server_port}",
-            "mtls": f"https://localhost:{mtls.server_port}", "client_cert": client_cert, "client_key": client_key,
-            "tls_port": https.server_port,
-            "cert": cert, "expires": expires.timestamp(), "silent": silent.port,
-            "ssh": srv.serve_banner(b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n"), "smtp": srv.serve_banner(b"220 mail\r\n"),
-            "dns": srv.serve_dns({"svc.shop.test.": "192.0.2.10"}), "refused": free_port()}
+    return {
+        "http": f"http://127.0.0.1:{http.server_port}",
+        "https": f"https://localhost:{https.server_port}",
+        "mtls": f"https://localhost:{mtls.server_port}",
+        "client_cert": client_cert,
+        "client_key": client_key,
+        "tls_port": https.server_port,
+        "cert": cert,
+        "expires": expires.timestamp(),
+        "silent": silent.port,
+        "ssh": srv.serve_banner(b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n"),
+        "smtp": srv.serve_banner(b"220 mail\r\n"),
+        "dns": srv.serve_dns({"svc.shop.test.": "192.0.2.10"}),
+        "refused": free_port(),
+    }
 
 
 def _probe_file(tmp_path: Path, s: dict) -> Path:
-    doc = {"apiVersion": "sms-metrics/v1",
-           "modules": {
-               "http_2xx": {"prober": "http", "timeout": "3s"},
-               "http_body": {"prober": "http", "timeout": "3s",
-                             "http": {"fail_if_body_matches_regexp": ["maintenance"],
-                                      "fail_if_header_not_matches": [{"header": "X-Service", "regexp": "shop"}]}},
-               "http_no_redirects": {"prober": "http", "timeout": "3s",
-                                     "http": {"follow_redirects": False, "valid_status_codes": [302]}},
-               "https_insecure": {"prober": "http", "timeout": "3s", "http": {"tls_verify": False}},
-               "https_verified": {"prober": "http", "timeout": "3s"},
-               "https_own_ca": {"prober": "http", "timeout": "3s",
-                                "http": {"tls_config": {"ca_file": str(s["cert"])}}},
-               "quick": {"prober": "http", "timeout": "1s"},
-               "mtls": {"prober": "http", "timeout": "3s",
-                        "http": {"tls_config": {"ca_file": str(s["cert"]), "cert_file": str(s["client_cert"]),
-                                                "key_file": str(s["client_key"])}}},
-               "tcp_tls": {"prober": "tcp", "timeout": "2s", "tcp": {"tls": True, "tls_verify": False}},
-               "ssh": {"prober": "tcp", "timeout": "2s", "tcp": {"query_response": [{"expect": "^SSH-2.0-"}]}},
-               "dns_a": {"prober": "dns", "timeout": "2s",
-                         "dns": {"query_name": "svc.shop.test", "query_type": "A",
-                                 "fail_if_answer_not_matches_regexp": ["192\\.0\\.2\\.10"]}},
-               "dns_missing": {"prober": "dns", "timeout": "2s", "dns": {"query_name": "nope.shop.test"}},
-           },
-           "targets": [
-               {"name": n, "service": "shop", "module": m, "target": t, "interval": "15s"}
-               for n, m, t in [
-                   ("ok", "http_2xx", f"{s['http']}/ok"), ("fail", "http_2xx", f"{s['http']}/fail"),
-                   ("redirects", "http_2xx", f"{s['http']}/r1"), ("redirect-kept", "http_no_redirects", f"{s['http']}/r1"),
-                   ("loop", "http_2xx", f"{s['http']}/loop"), ("body-ok", "http_body", f"{s['http']}/ok"),
-                   ("body-bad", "http_body", f"{s['http']}/maintenance"),
-                   ("hang", "quick", f"http://127.0.0.1:{s['silent']}/"),
-                   ("refused", "http_2xx", f"http://127.0.0.1:{s['refused']}/"),
-                   ("tls-insecure", "https_insecure", f"{s['https']}/ok"),
-                   ("tls-verified", "https_verified", f"{s['https']}/ok"),
-                   ("tls-own-ca", "https_own_ca", f"{s['https']}/ok"),
-                   ("mtls", "mtls", f"{s['mtls']}/ok"), ("mtls-no-cert", "https_own_ca", f"{s['mtls']}/ok"),
-                   ("tcp-tls", "tcp_tls", f"localhost:{s['tls_port']}"),
-                   ("ssh", "ssh", f"127.0.0.1:{s['ssh']}"), ("not-ssh", "ssh", f"127.0.0.1:{s['smtp']}"),
-                   ("dns", "dns_a", f"127.0.0.1:{s['dns']}"), ("dns-nx", "dns_missing", f"127.0.0.1:{s['dns']}"),
-               ]]}
+    doc = {
+        "apiVersion": "sms-metrics/v1",
+        "modules": {
+            "http_2xx": {"prober": "http", "timeout": "3s"},
+            "http_body": {
+                "prober": "http",
+                "timeout": "3s",
+                "http": {
+                    "fail_if_body_matches_regexp": ["maintenance"],
+                    "fail_if_header_not_matches": [{"header": "X-Service", "regexp": "shop"}],
+                },
+            },
+            "http_no_redirects": {
+                "prober": "http",
+                "timeout": "3s",
+                "http": {"follow_redirects": False, "valid_status_codes": [302]},
+            },
+            "https_insecure": {"prober": "http", "timeout": "3s", "http": {"tls_verify": False}},
+            "https_verified": {"prober": "http", "timeout": "3s"},
+            "https_own_ca": {"prober": "http", "timeout": "3s", "http": {"tls_config": {"ca_file": str(s["cert"])}}},
+            "quick": {"prober": "http", "timeout": "1s"},
+            "mtls": {
+                "prober": "http",
+                "timeout": "3s",
+                "http": {
+                    "tls_config": {
+                        "ca_file": str(s["cert"]),
+                        "cert_file": str(s["client_cert"]),
+                        "key_file": str(s["client_key"]),
+                    }
+                },
+            },
+            "tcp_tls": {"prober": "tcp", "timeout": "2s", "tcp": {"tls": True, "tls_verify": False}},
+            "ssh": {"prober": "tcp", "timeout": "2s", "tcp": {"query_response": [{"expect": "^SSH-2.0-"}]}},
+            "dns_a": {
+                "prober": "dns",
+                "timeout": "2s",
+                "dns": {
+                    "query_name": "svc.shop.test",
+                    "query_type": "A",
+                    "fail_if_answer_not_matches_regexp": ["192\\.0\\.2\\.10"],
+                },
+            },
+            "dns_missing": {"prober": "dns", "timeout": "2s", "dns": {"query_name": "nope.shop.test"}},
+        },
+        "targets": [
+            {"name": n, "service": "shop", "module": m, "target": t, "interval": "15s"}
+            for n, m, t in [
+                ("ok", "http_2xx", f"{s['http']}/ok"),
+                ("fail", "http_2xx", f"{s['http']}/fail"),
+                ("redirects", "http_2xx", f"{s['http']}/r1"),
+                ("redirect-kept", "http_no_redirects", f"{s['http']}/r1"),
+                ("loop", "http_2xx", f"{s['http']}/loop"),
+                ("body-ok", "http_body", f"{s['http']}/ok"),
+                ("body-bad", "http_body", f"{s['http']}/maintenance"),
+                ("hang", "quick", f"http://127.0.0.1:{s['silent']}/"),
+                ("refused", "http_2xx", f"http://127.0.0.1:{s['refused']}/"),
+                ("tls-insecure", "https_insecure", f"{s['https']}/ok"),
+                ("tls-verified", "https_verified", f"{s['https']}/ok"),
+                ("tls-own-ca", "https_own_ca", f"{s['https']}/ok"),
+                ("mtls", "mtls", f"{s['mtls']}/ok"),
+                ("mtls-no-cert", "https_own_ca", f"{s['mtls']}/ok"),
+                ("tcp-tls", "tcp_tls", f"localhost:{s['tls_port']}"),
+                ("ssh", "ssh", f"127.0.0.1:{s['ssh']}"),
+                ("not-ssh", "ssh", f"127.0.0.1:{s['smtp']}"),
+                ("dns", "dns_a", f"127.0.0.1:{s['dns']}"),
+                ("dns-nx", "dns_missing", f"127.0.0.1:{s['dns']}"),
+            ]
+        ],
+    }
     path = tmp_path / "probes.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
@@ -126,7 +165,7 @@ def test_a_hanging_target_times_out_without_delaying_the_others(results):
     r, elapsed, _ = results
     assert not r["hang"].success and r["hang"].error == "timeout after 1s"
     assert 0.9 < r["hang"].duration_seconds < 1.5
-    assert elapsed < 2.5                          # everything ran concurrently
+    assert elapsed < 2.5  # everything ran concurrently
     assert r["ok"].duration_seconds < 0.5
 
 
@@ -140,7 +179,7 @@ def test_self_signed_certificate_expiring_in_three_days(results, servers):
     assert r["tls-insecure"].success and r["tls-insecure"].phases["tls"] > 0
     assert r["tls-insecure"].ssl_earliest_cert_expiry == pytest.approx(servers["expires"], abs=1)
     assert not r["tls-verified"].success and "certificate" in r["tls-verified"].error.lower()
-    assert r["tls-own-ca"].success                # trusting the certificate through ca_file
+    assert r["tls-own-ca"].success  # trusting the certificate through ca_file
 
 
 def test_client_certificates(results):
@@ -170,6 +209,7 @@ def test_dns_answers_from_a_local_server(results):
 def test_metrics_are_blackbox_compatible(results, servers):
     r, _, _ = results
     from prometheus_client import generate_latest
+
     text = generate_latest(registry_for([r["ok"], r["tls-insecure"], r["dns"]])).decode()
     assert 'probe_success{probe="ok",service="shop",supplier=""} 1.0' in text
     assert 'probe_http_status_code{probe="ok",service="shop",supplier=""} 200.0' in text
@@ -183,8 +223,16 @@ def test_probe_once_cli_prints_the_json_contract_and_exits_0(results):
     done = run_cli("probe", "--config", str(path), "--once", "--format", "json")
     assert done.returncode == 0, done.stderr
     rows = {row["name"]: row for row in json.loads(done.stdout)}
-    assert set(rows["ok"]) == {"name", "service", "module", "target", "success", "duration_seconds",
-                               "status_code", "error"}
+    assert set(rows["ok"]) == {
+        "name",
+        "service",
+        "module",
+        "target",
+        "success",
+        "duration_seconds",
+        "status_code",
+        "error",
+    }
     assert rows["ok"]["success"] is True and rows["ok"]["status_code"] == 200
     assert rows["ssh"]["status_code"] is None and rows["fail"]["success"] is False
 
@@ -207,9 +255,9 @@ targets:
 
 
 def test_ip_protocol_preference_and_ipv6_targets():
-    from http.server import ThreadingHTTPServer
     import socket
     import threading
+    from http.server import ThreadingHTTPServer
 
     from sms_metrics.probing.config import Module, Target
     from sms_metrics.probing.net import resolve
@@ -230,7 +278,7 @@ def test_ip_protocol_preference_and_ipv6_targets():
     assert asyncio.run(resolve("localhost", "ip4"))[0] == "127.0.0.1"
     if v6:
         assert asyncio.run(resolve("localhost", "ip6"))[0] == v6[0]
-    else:      # no IPv6 name for localhost (as on this machine): ip6 falls back unless told not to
+    else:  # no IPv6 name for localhost (as on this machine): ip6 falls back unless told not to
         assert asyncio.run(resolve("localhost", "ip6"))[0] == "127.0.0.1"
         with pytest.raises(OSError, match="cannot resolve localhost"):
             asyncio.run(resolve("localhost", "ip6", fallback=False))

@@ -21,25 +21,32 @@ pytestmark = pytest.mark.integration
 def test_long_range_queries_are_split_under_11000_points(history_prometheus):
     prom = PrometheusHTTP(history_prometheus.url)
     start = sc.DATA_START + timedelta(minutes=1)
-    series = prom.query_range('vector(1)', start, sc.DATA_END - timedelta(minutes=1), 60)
+    series = prom.query_range("vector(1)", start, sc.DATA_END - timedelta(minutes=1), 60)
     assert len(series) == 1
-    assert len(series[0].timestamps) == sc.MINUTES - 1      # 50,399 points: five requests
+    assert len(series[0].timestamps) == sc.MINUTES - 1  # 50,399 points: five requests
     assert (series[0].timestamps[1:] - series[0].timestamps[:-1] == 60).all()
     assert series[0].timestamps[0] == start.timestamp()
 
 
 def test_prometheus_itself_refuses_more_than_11000_points(history_prometheus):
     import requests
-    r = requests.get(f"{history_prometheus.url}/api/v1/query_range",
-                     params={"query": "probe_success", "start": sc.DATA_START.timestamp(),
-                             "end": sc.DATA_END.timestamp(), "step": 60})
+
+    r = requests.get(
+        f"{history_prometheus.url}/api/v1/query_range",
+        params={
+            "query": "probe_success",
+            "start": sc.DATA_START.timestamp(),
+            "end": sc.DATA_END.timestamp(),
+            "step": 60,
+        },
+    )
     assert r.status_code == 400 and "11,000" in r.text
 
 
 def test_bad_promql_names_the_expression(history_prometheus):
     prom = PrometheusHTTP(history_prometheus.url)
     with pytest.raises(PrometheusQueryError) as e:
-        prom.query('sum(rate(x[5m])', sc.DATA_END)
+        prom.query("sum(rate(x[5m])", sc.DATA_END)
     assert "sum(rate(x[5m])" in str(e.value) and history_prometheus.url in str(e.value)
     assert "parse error" in str(e.value)
 
@@ -60,8 +67,12 @@ class _Flaky(BaseHTTPRequestHandler):
             self.send_response(503)
             self.end_headers()
             return
-        body = json.dumps({"status": "success", "data": {"resultType": "vector", "result": [
-            {"metric": {"job": "x"}, "value": [1, "42"]}]}}).encode()
+        body = json.dumps(
+            {
+                "status": "success",
+                "data": {"resultType": "vector", "result": [{"metric": {"job": "x"}, "value": [1, "42"]}]},
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -84,14 +95,33 @@ def test_transient_failures_are_retried_with_backoff():
 
 def test_cli_errors_are_one_line_without_traceback(catalogue_file, tmp_path, history_prometheus):
     url = f"http://127.0.0.1:{free_port()}"
-    done = run_cli("report", "availability", "--catalogue", str(catalogue_file), "--prometheus", url,
-                   "--period", "2026-10", env={"SMS_PROMETHEUS_RETRIES": "0"})
+    done = run_cli(
+        "report",
+        "availability",
+        "--catalogue",
+        str(catalogue_file),
+        "--prometheus",
+        url,
+        "--period",
+        "2026-10",
+        env={"SMS_PROMETHEUS_RETRIES": "0"},
+    )
     assert done.returncode == 4
     assert f"cannot reach Prometheus at {url}" in done.stderr and "Traceback" not in done.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text(sc.CATALOGUE.replace('probe_success{service="web"}', 'probe_success{service=~"(web"}'))
-    done = run_cli("report", "availability", "--catalogue", str(bad), "--prometheus", history_prometheus.url,
-                   "--service", "web", "--period", "2026-10")
+    done = run_cli(
+        "report",
+        "availability",
+        "--catalogue",
+        str(bad),
+        "--prometheus",
+        history_prometheus.url,
+        "--service",
+        "web",
+        "--period",
+        "2026-10",
+    )
     assert done.returncode == 4
     assert 'probe_success{service=~"(web"}' in done.stderr and "Traceback" not in done.stderr
     assert done.stdout == ""
@@ -108,8 +138,18 @@ def test_invalid_catalogue_from_the_cli_lists_errors(tmp_path):
 
 def test_short_retention_is_warned_about(tmp_path, catalogue_file):
     with LocalPrometheus(tmp_path, retention="7d") as prom:
-        done = run_cli("report", "availability", "--catalogue", str(catalogue_file), "--prometheus", prom.url,
-                       "--service", "web", "--period", "2026-10")
+        done = run_cli(
+            "report",
+            "availability",
+            "--catalogue",
+            str(catalogue_file),
+            "--prometheus",
+            prom.url,
+            "--service",
+            "web",
+            "--period",
+            "2026-10",
+        )
     assert done.returncode == 3
     report = json.loads(done.stdout)
     assert any("retention is 7 days" in w for w in report["warnings"])

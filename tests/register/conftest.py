@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,20 +35,46 @@ services:
 WEBHOOK, ADMIN = "hook-secret", "admin-secret"
 
 
-def alert(fingerprint="a1", status="firing", starts="2026-11-02T10:00:00Z", ends="0001-01-01T00:00:00Z",
-          service="checkout", severity="page", **labels):
-    return {"status": status, "fingerprint": fingerprint, "startsAt": starts, "endsAt": ends,
-            "generatorURL": "http://prometheus/graph?g0.expr=x",
-            "labels": {"alertname": "ErrorBudgetBurn", "service": service, "slo": "availability",
-                       "severity": severity, **labels},
-            "annotations": {"summary": f"{service} burns its budget", "runbook_url": "https://runbooks/x"}}
+def alert(
+    fingerprint="a1",
+    status="firing",
+    starts="2026-11-02T10:00:00Z",
+    ends="0001-01-01T00:00:00Z",
+    service="checkout",
+    severity="page",
+    **labels,
+):
+    return {
+        "status": status,
+        "fingerprint": fingerprint,
+        "startsAt": starts,
+        "endsAt": ends,
+        "generatorURL": "http://prometheus/graph?g0.expr=x",
+        "labels": {
+            "alertname": "ErrorBudgetBurn",
+            "service": service,
+            "slo": "availability",
+            "severity": severity,
+            **labels,
+        },
+        "annotations": {"summary": f"{service} burns its budget", "runbook_url": "https://runbooks/x"},
+    }
 
 
 def payload(*alerts, truncated=0):
     status = "firing" if any(a["status"] == "firing" for a in alerts) else "resolved"
-    return {"version": "4", "groupKey": "{}:{alertname=\"ErrorBudgetBurn\"}", "truncatedAlerts": truncated,
-            "status": status, "receiver": "sms", "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
-            "externalURL": "http://alertmanager", "alerts": [copy.deepcopy(a) for a in alerts]}
+    return {
+        "version": "4",
+        "groupKey": '{}:{alertname="ErrorBudgetBurn"}',
+        "truncatedAlerts": truncated,
+        "status": status,
+        "receiver": "sms",
+        "groupLabels": {},
+        "commonLabels": {},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager",
+        "alerts": [copy.deepcopy(a) for a in alerts],
+    }
 
 
 class Database:
@@ -66,6 +92,7 @@ class Database:
 @pytest.fixture(scope="session")
 def postgres():
     from sms_metrics.localstack.postgres import LocalPostgres
+
     with LocalPostgres() as pg:
         yield pg
 
@@ -88,11 +115,12 @@ def client(db):
     settings = Settings(database_url=db.url, webhook_token=WEBHOOK, admin_token=ADMIN)
     app = create_app(settings, catalogue=parse_catalogue(CATALOGUE))
     with TestClient(app) as c:
-        c.hook = lambda body, **kw: c.post("/api/v1/webhooks/alertmanager", json=body,
-                                           headers={"Authorization": f"Bearer {WEBHOOK}"}, **kw)
+        c.hook = lambda body, **kw: c.post(
+            "/api/v1/webhooks/alertmanager", json=body, headers={"Authorization": f"Bearer {WEBHOOK}"}, **kw
+        )
         c.admin = {"Authorization": f"Bearer {ADMIN}"}
         yield c
 
 
 def utc(s: str) -> datetime:
-    return datetime.fromisoformat(s.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(s.replace("Z", "+00:00")).astimezone(UTC)

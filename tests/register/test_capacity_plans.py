@@ -3,7 +3,7 @@ without losing figures, lifecycle moves through the API, gauges on /metrics."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -12,18 +12,40 @@ from sms_metrics.register.capacity.models import CapacityPlan
 from sms_metrics.register.capacity.service import record_forecasts
 from sms_metrics.register.db import transaction
 
-NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 
 def doc(inputs="h1", at="2026-12-01T00:00:00Z", status="plan", value=80.0, resource="disk"):
-    return {"service": "checkout", "resource": resource, "model": "mstl_ets", "status": status,
-            "backtest": {"mase": 0.7, "smape": 3.2, "models": {}},
-            "forecast": [{"t": "2026-11-21T00:00:00Z", "value": 50.0, "lower_80": 45.0, "upper_80": 55.0,
-                          "lower_95": 40.0, "upper_95": 60.0},
-                         {"t": "2026-12-04T00:00:00Z", "value": value, "lower_80": value - 5, "upper_80": value + 5,
-                          "lower_95": value - 10, "upper_95": value + 10}],
-            "exhaustion": {"at": at, "earliest_95": "2026-11-29T00:00:00Z" if at else None},
-            "limit": 100.0, "direction": "up", "lead_time_seconds": 7 * 86400.0, "inputs_hash": inputs}
+    return {
+        "service": "checkout",
+        "resource": resource,
+        "model": "mstl_ets",
+        "status": status,
+        "backtest": {"mase": 0.7, "smape": 3.2, "models": {}},
+        "forecast": [
+            {
+                "t": "2026-11-21T00:00:00Z",
+                "value": 50.0,
+                "lower_80": 45.0,
+                "upper_80": 55.0,
+                "lower_95": 40.0,
+                "upper_95": 60.0,
+            },
+            {
+                "t": "2026-12-04T00:00:00Z",
+                "value": value,
+                "lower_80": value - 5,
+                "upper_80": value + 5,
+                "lower_95": value - 10,
+                "upper_95": value + 10,
+            },
+        ],
+        "exhaustion": {"at": at, "earliest_95": "2026-11-29T00:00:00Z" if at else None},
+        "limit": 100.0,
+        "direction": "up",
+        "lead_time_seconds": 7 * 86400.0,
+        "inputs_hash": inputs,
+    }
 
 
 def _record(client, *docs, now=NOW):
@@ -48,8 +70,9 @@ def test_first_forecast_is_a_draft_and_the_same_inputs_change_nothing(client, db
     assert plan["status"] == "draft" and plan["forecast_status"] == "plan" and plan["model"] == "mstl_ets"
     assert plan["exhaustion_at"] == "2026-12-01T00:00:00Z" and plan["horizon_value"] == 80.0
     assert plan["horizon_upper_95"] == 90.0 and plan["backtest_mase"] == 0.7
-    fields = {r[0] for r in db.rows(f"SELECT field FROM history WHERE record_kind='capacity_plan' "
-                                    f"AND record_id={plan['id']}")}
+    fields = {
+        r[0] for r in db.rows(f"SELECT field FROM history WHERE record_kind='capacity_plan' AND record_id={plan['id']}")
+    }
     assert {"status", "model", "exhaustion_at", "inputs_hash"} <= fields
 
 
@@ -81,18 +104,29 @@ def test_illegal_moves_are_refused_with_the_allowed_ones(client):
 
 def test_database_allows_one_current_plan_per_resource(db):
     from sqlalchemy.orm import Session
+
     from sms_metrics.register.db import make_engine
     from sms_metrics.register.migrations import upgrade
 
     engine = make_engine(db.url)
     upgrade(engine)
-    row = dict(service="s", resource="r", created_at=NOW, updated_at=NOW, inputs_hash="x", model="m",
-               forecast_status="ok", limit_value=1.0, direction="up", lead_time_seconds=1.0, summary={})
+    row = {
+        "service": "s",
+        "resource": "r",
+        "created_at": NOW,
+        "updated_at": NOW,
+        "inputs_hash": "x",
+        "model": "m",
+        "forecast_status": "ok",
+        "limit_value": 1.0,
+        "direction": "up",
+        "lead_time_seconds": 1.0,
+        "summary": {},
+    }
     with Session(engine) as s, s.begin():
         s.add(CapacityPlan(status="draft", **row))
-    with pytest.raises(IntegrityError):
-        with Session(engine) as s, s.begin():
-            s.add(CapacityPlan(status="active", **row))
+    with pytest.raises(IntegrityError), Session(engine) as s, s.begin():
+        s.add(CapacityPlan(status="active", **row))
     with Session(engine) as s, s.begin():
         s.add(CapacityPlan(status="superseded", **row))
     engine.dispose()
@@ -100,8 +134,12 @@ def test_database_allows_one_current_plan_per_resource(db):
 
 def _samples(text):
     from prometheus_client.parser import text_string_to_metric_families
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for f in text_string_to_metric_families(text) for s in f.samples}
+
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+    }
 
 
 def test_gauges_on_metrics_follow_the_current_plans(client):
@@ -109,10 +147,12 @@ def test_gauges_on_metrics_follow_the_current_plans(client):
     got = _samples(client.get("/metrics").text)
     disk = (("resource", "disk"), ("service", "checkout"))
     ram = (("resource", "ram"), ("service", "checkout"))
-    assert got[("sms_capacity_exhaustion_timestamp_seconds", disk)] == datetime(2026, 12, 1, tzinfo=timezone.utc).timestamp()
+    assert got[("sms_capacity_exhaustion_timestamp_seconds", disk)] == datetime(2026, 12, 1, tzinfo=UTC).timestamp()
     assert got[("sms_capacity_exhaustion_timestamp_seconds", ram)] == float("inf")
-    assert got[("sms_capacity_exhaustion_earliest_timestamp_seconds", disk)] == datetime(
-        2026, 11, 29, tzinfo=timezone.utc).timestamp()
+    assert (
+        got[("sms_capacity_exhaustion_earliest_timestamp_seconds", disk)]
+        == datetime(2026, 11, 29, tzinfo=UTC).timestamp()
+    )
     assert got[("sms_capacity_forecast_horizon_value", (("band", "upper_95"), *disk))] == 90.0
     assert got[("sms_capacity_forecast_horizon_value", (("band", "value"), *disk))] == 80.0
     assert got[("sms_capacity_forecast_status", (*disk, ("status", "plan")))] == 1.0

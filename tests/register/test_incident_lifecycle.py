@@ -19,12 +19,19 @@ def test_acknowledge_assign_pend_resolve_close_with_history(client, db):
     assert r.status_code == 200 and r.json()["acknowledged_at"] is not None
     assert _move(client, iid, to="assigned", assignee="alice").json()["assignee"] == "alice"
     assert _move(client, iid, to="pending").json()["status"] == "pending"
-    assert _move(client, iid, to="resolved", reason="restarted the pod").json()["resolution_reason"] == \
-        "restarted the pod"
+    assert (
+        _move(client, iid, to="resolved", reason="restarted the pod").json()["resolution_reason"] == "restarted the pod"
+    )
     assert _move(client, iid, to="closed").json()["status"] == "closed"
     changes = db.rows("select actor, old, new from history where field = 'status' order by id")
-    assert [c[1:] for c in changes] == [(None, "new"), ("new", "acknowledged"), ("acknowledged", "assigned"),
-                                        ("assigned", "pending"), ("pending", "resolved"), ("resolved", "closed")]
+    assert [c[1:] for c in changes] == [
+        (None, "new"),
+        ("new", "acknowledged"),
+        ("acknowledged", "assigned"),
+        ("assigned", "pending"),
+        ("pending", "resolved"),
+        ("resolved", "closed"),
+    ]
     assert {c[0] for c in changes[1:]} == {"admin"}
 
 
@@ -52,10 +59,14 @@ def test_unknown_incident_is_404(client):
 def test_the_database_allows_one_open_incident_per_fingerprint(db, client):
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
+
     client.hook(payload(alert()))
-    with pytest.raises(IntegrityError):
-        with db.engine.begin() as con:
-            con.execute(text("insert into incidents (status, priority, impact, urgency, service, fingerprint, title, "
-                             "labels, needs_triage, opened_at, occurrence_count, updated_at) values ('new', 'P1', 1, "
-                             "1, 'checkout', 'a1', 'dup', '{}', false, '2026-11-02 10:00:00+00', 1, "
-                             "'2026-11-02 10:00:00+00')"))
+    with pytest.raises(IntegrityError), db.engine.begin() as con:
+        con.execute(
+            text(
+                "insert into incidents (status, priority, impact, urgency, service, fingerprint, title, "
+                "labels, needs_triage, opened_at, occurrence_count, updated_at) values ('new', 'P1', 1, "
+                "1, 'checkout', 'a1', 'dup', '{}', false, '2026-11-02 10:00:00+00', 1, "
+                "'2026-11-02 10:00:00+00')"
+            )
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,8 +24,12 @@ def test_list_and_move_incidents_from_the_shell(tmp_path):
     upgrade(engine)
     with transaction(session_factory(engine)) as s:
         for fp in ("c1", "c2"):
-            ingest_alert(s, alert=WebhookAlert.model_validate(alert(fp)), catalogue=parse_catalogue(CATALOGUE),
-                         now=datetime.now(timezone.utc))
+            ingest_alert(
+                s,
+                alert=WebhookAlert.model_validate(alert(fp)),
+                catalogue=parse_catalogue(CATALOGUE),
+                now=datetime.now(UTC),
+            )
     env = {"SMS_DATABASE_URL": url}
     done = run_cli("incidents", "list", "--status", "open", "--format", "json", env=env)
     assert done.returncode == 0, done.stderr
@@ -37,6 +41,8 @@ def test_list_and_move_incidents_from_the_shell(tmp_path):
     assert done.returncode == 0
     done = run_cli("incidents", "close", str(listed[1]["id"]), env=env)
     assert done.returncode == 2
-    assert "cannot go from assigned to closed; allowed from assigned: acknowledged, escalated, pending, resolved" \
+    assert (
+        "cannot go from assigned to closed; allowed from assigned: acknowledged, escalated, pending, resolved"
         in done.stderr
+    )
     assert "Traceback" not in done.stderr

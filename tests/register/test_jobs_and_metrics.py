@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
@@ -32,10 +32,10 @@ def test_clock_job_escalates_notifies_and_counts(client):
     threading.Thread(target=inbox.serve_forever, daemon=True).start()
     state = client.app.state.sms
     state.settings = state.settings.model_copy(update={"notify_url": f"http://127.0.0.1:{inbox.server_port}/"})
-    two_hours_ago = (datetime.now(timezone.utc) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    two_hours_ago = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     client.hook(payload(alert("late", starts=two_hours_ago)))
     Inbox.answers, Inbox.received = [], []
-    assert run_sla_clocks(state) == 2                    # response warning and breach in one pass
+    assert run_sla_clocks(state) == 2  # response warning and breach in one pass
     assert [(m["clock"], m["event"]) for m in Inbox.received] == [("response", "warning"), ("response", "breach")]
     [inc] = client.get("/api/v1/incidents", headers=client.admin).json()
     assert inc["status"] == "escalated" and inc["response_breached_at"] is not None
@@ -52,6 +52,7 @@ def test_a_failing_job_is_counted_not_raised(client):
 
     def boom(_state):
         raise RuntimeError("database on fire")
+
     guarded("demo", boom, state)()
     assert 'sms_job_failures_total{job="demo"} 1.0' in client.get("/metrics").text
 
@@ -61,12 +62,14 @@ def test_notifications_are_retried_on_5xx_and_counted_when_they_fail(client):
     threading.Thread(target=inbox.serve_forever, daemon=True).start()
     state = client.app.state.sms
     state.settings = state.settings.model_copy(update={"notify_url": f"http://127.0.0.1:{inbox.server_port}/"})
-    two_hours_ago = (datetime.now(timezone.utc) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    two_hours_ago = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     client.hook(payload(alert("late", starts=two_hours_ago)))
     # the warning gets through on its second attempt; the breach is refused with 400 (not retried)
     Inbox.answers, Inbox.received = [503, 204, 400], []
     assert run_sla_clocks(state) == 2
-    assert [(m["clock"], m["event"]) for m in Inbox.received] == [("response", "warning")] * 2 + [("response", "breach")]
+    assert [(m["clock"], m["event"]) for m in Inbox.received] == [("response", "warning")] * 2 + [
+        ("response", "breach")
+    ]
     assert "sms_notification_failures_total 1.0" in client.get("/metrics").text
     inbox.shutdown()
 

@@ -29,11 +29,18 @@ class Served:
 
     def start(self):
         self.port = free_port()
-        env = {**os.environ, "SMS_WEBHOOK_TOKEN": WEBHOOK, "SMS_ADMIN_TOKEN": ADMIN,
-               "SMS_DATABASE_URL": f"sqlite:///{self.db}"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "sms_metrics.cli", "serve", "--catalogue", str(self.cat),
-                                      "--port", str(self.port)], env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "SMS_WEBHOOK_TOKEN": WEBHOOK,
+            "SMS_ADMIN_TOKEN": ADMIN,
+            "SMS_DATABASE_URL": f"sqlite:///{self.db}",
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sms_metrics.cli", "serve", "--catalogue", str(self.cat), "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -44,8 +51,12 @@ class Served:
         raise AssertionError("serve did not start")
 
     def post(self, body):
-        return requests.post(f"http://127.0.0.1:{self.port}/api/v1/webhooks/alertmanager", json=body,
-                             headers={"Authorization": f"Bearer {WEBHOOK}"}, timeout=30)
+        return requests.post(
+            f"http://127.0.0.1:{self.port}/api/v1/webhooks/alertmanager",
+            json=body,
+            headers={"Authorization": f"Bearer {WEBHOOK}"},
+            timeout=30,
+        )
 
     def stop(self, sig=signal.SIGTERM):
         self.proc.send_signal(sig)
@@ -66,11 +77,13 @@ def test_concurrent_duplicates_and_replays_after_restart_make_one_incident(tmp_p
         with ThreadPoolExecutor(16) as pool:
             codes = list(pool.map(lambda _: s.post(body).status_code, range(32)))
         assert set(codes) <= {200, 503} and codes.count(200) >= 1
-        assert s.rows("select fingerprint, occurrence_count from incidents order by fingerprint") == \
-            [("dup1", 1), ("dup2", 1)]
+        assert s.rows("select fingerprint, occurrence_count from incidents order by fingerprint") == [
+            ("dup1", 1),
+            ("dup2", 1),
+        ]
         s.stop()
         s.start()
-        assert s.post(body).status_code == 200                      # Alertmanager replays after our restart
+        assert s.post(body).status_code == 200  # Alertmanager replays after our restart
         assert s.rows("select count(*) from incidents") == [(2,)]
         assert s.rows("select count(*) from incident_occurrences") == [(2,)]
     finally:
@@ -81,7 +94,7 @@ def test_sigkill_during_ingestion_loses_no_acknowledged_delivery(tmp_path):
     s = Served(tmp_path)
     acknowledged: set[str] = set()
     n = 0
-    for round_ in range(4):
+    for _round in range(4):
         s.start()
         deadline = time.monotonic() + 1.5
         killer_at = time.monotonic() + 0.8
@@ -100,6 +113,7 @@ def test_sigkill_during_ingestion_loses_no_acknowledged_delivery(tmp_path):
     assert s.rows("pragma integrity_check") == [("ok",)]
     stored = {r[0] for r in s.rows("select fingerprint from incidents")}
     assert acknowledged and acknowledged <= stored
-    orphans = s.rows("select count(*) from incident_occurrences o left join incidents i on i.id = o.incident_id "
-                     "where i.id is null")
+    orphans = s.rows(
+        "select count(*) from incident_occurrences o left join incidents i on i.id = o.incident_id where i.id is null"
+    )
     assert orphans == [(0,)]

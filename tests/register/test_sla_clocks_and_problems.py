@@ -3,7 +3,7 @@ incidents propose a problem."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sms_metrics.catalogue import parse_catalogue
 from sms_metrics.register.db import make_engine, session_factory, transaction
@@ -15,7 +15,7 @@ from sms_metrics.register.webhook.schema import WebhookAlert
 from tests.register.conftest import CATALOGUE, alert
 
 CAT = parse_catalogue(CATALOGUE)
-T0 = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 
 def _sessions(db):
@@ -36,13 +36,13 @@ def _clock(sessions, minutes):
 
 def test_response_clock_warns_at_75_percent_and_escalates_at_100(db):
     sessions = _sessions(db)
-    _open(sessions)                                        # P1: respond within 15 minutes
+    _open(sessions)  # P1: respond within 15 minutes
     assert _clock(sessions, 11) == []
     [warn] = _clock(sessions, 11.25)
     assert (warn.clock, warn.kind) == ("response", "warning")
     [breach] = _clock(sessions, 15)
     assert (breach.clock, breach.kind, breach.priority) == ("response", "breach", "P1")
-    assert _clock(sessions, 16) == []                      # once only
+    assert _clock(sessions, 16) == []  # once only
     with sessions() as s:
         inc = s.query(Incident).one()
         assert inc.status == "escalated" and inc.response_breached_at is not None
@@ -58,14 +58,21 @@ def test_acknowledging_stops_the_response_clock(db):
 
 def test_pending_pauses_the_resolution_clock(db):
     sessions = _sessions(db)
-    _open(sessions)                                        # resolution due at 14:00
+    _open(sessions)  # resolution due at 14:00
     with transaction(sessions) as s:
         transition(s, incident_id=1, to="acknowledged", actor="alice", now=T0 + timedelta(minutes=1))
         transition(s, incident_id=1, to="pending", actor="alice", now=T0 + timedelta(minutes=60), catalogue=CAT)
-    assert _clock(sessions, 300) == []                     # paused: no breach at 15:00
+    assert _clock(sessions, 300) == []  # paused: no breach at 15:00
     with transaction(sessions) as s:
-        inc = transition(s, incident_id=1, to="assigned", actor="alice", assignee="bob",
-                         now=T0 + timedelta(minutes=360), catalogue=CAT)
+        inc = transition(
+            s,
+            incident_id=1,
+            to="assigned",
+            actor="alice",
+            assignee="bob",
+            now=T0 + timedelta(minutes=360),
+            catalogue=CAT,
+        )
         # five hours pending move the 14:00 due time to 19:00
         assert inc.resolution_due_at == T0 + timedelta(hours=9)
     # 75% of four hours is three; with five paused hours the warning comes at 18:00
@@ -80,8 +87,12 @@ def test_three_incidents_of_one_fingerprint_in_a_week_propose_a_problem(db):
         start = (T0 + timedelta(days=2 * day)).strftime("%Y-%m-%dT%H:%M:%SZ")
         _open(sessions, "rep", starts=start)
         with transaction(sessions) as s:
-            ingest_alert(s, alert=WebhookAlert.model_validate(alert("rep", status="resolved", starts=start,
-                                                                    ends=start)), catalogue=CAT, now=T0)
+            ingest_alert(
+                s,
+                alert=WebhookAlert.model_validate(alert("rep", status="resolved", starts=start, ends=start)),
+                catalogue=CAT,
+                now=T0,
+            )
     with sessions() as s:
         [problem] = s.query(Problem).all()
         assert problem.status == "proposed" and problem.fingerprint == "rep"

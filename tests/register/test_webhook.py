@@ -18,7 +18,7 @@ def test_a_firing_alert_opens_an_incident_with_priority_and_due_times(client):
     assert r.status_code == 200 and r.json()["actions"] == {"opened": 1}
     [inc], total = _incidents(client, status="open")
     assert total == 1
-    assert inc["priority"] == "P1" and inc["impact"] == 1 and inc["urgency"] == 1     # high x page
+    assert inc["priority"] == "P1" and inc["impact"] == 1 and inc["urgency"] == 1  # high x page
     assert inc["service"] == "checkout" and inc["slo"] == "availability" and inc["fingerprint"] == "a1"
     assert inc["title"] == "checkout burns its budget" and inc["runbook_url"] == "https://runbooks/x"
     assert utc(inc["opened_at"]) == utc("2026-11-02T10:00:00Z")
@@ -85,14 +85,14 @@ def test_a_flap_after_the_window_opens_a_new_linked_incident(client):
     assert r.json()["actions"] == {"opened": 1}
     incs, total = _incidents(client)
     assert total == 2
-    new, old = incs                                 # newest first
+    new, old = incs  # newest first
     assert new["linked_incident_id"] == old["id"] and old["status"] == "resolved"
 
 
 def test_a_late_firing_after_resolved_does_not_reopen(client):
     client.hook(payload(alert()))
     client.hook(payload(alert(status="resolved", ends="2026-11-02T10:20:00Z")))
-    r = client.hook(payload(alert()))               # the same occurrence, delivered late
+    r = client.hook(payload(alert()))  # the same occurrence, delivered late
     assert r.json()["actions"] == {"duplicate": 1}
     [inc], _ = _incidents(client)
     assert inc["status"] == "resolved"
@@ -107,7 +107,7 @@ def test_out_of_order_resolved_before_firing(client):
 
 def test_truncated_payloads_do_not_resolve_missing_alerts(client):
     client.hook(payload(alert("t1"), alert("t2")))
-    r = client.hook(payload(alert("t1"), truncated=1))       # t2 left out by Alertmanager
+    r = client.hook(payload(alert("t1"), truncated=1))  # t2 left out by Alertmanager
     assert r.json()["truncated"] == 1
     _, open_total = _incidents(client, status="open")
     assert open_total == 2
@@ -122,15 +122,18 @@ def test_sql_metacharacters_are_stored_verbatim(client):
     assert r.status_code == 200 and r.json() == []
 
 
-@pytest.mark.parametrize("body, headers, status, needle", [
-    (b"{not json", {}, 400, "malformed JSON"),
-    (None, {}, 422, "version"),
-    ("missing-fingerprint", {}, 422, "alerts[0].fingerprint"),
-    ("nul", {}, 422, "NUL byte"),
-    (b"x" * (10 * 1024 * 1024), {}, 413, "limit"),
-    ("ok", {"Authorization": "Bearer wrong"}, 401, "wrong bearer token"),
-    ("ok", {"Authorization": ""}, 401, "bearer token"),
-])
+@pytest.mark.parametrize(
+    "body, headers, status, needle",
+    [
+        (b"{not json", {}, 400, "malformed JSON"),
+        (None, {}, 422, "version"),
+        ("missing-fingerprint", {}, 422, "alerts[0].fingerprint"),
+        ("nul", {}, 422, "NUL byte"),
+        (b"x" * (10 * 1024 * 1024), {}, 413, "limit"),
+        ("ok", {"Authorization": "Bearer wrong"}, 401, "wrong bearer token"),
+        ("ok", {"Authorization": ""}, 401, "bearer token"),
+    ],
+)
 def test_bad_deliveries_write_nothing_and_say_why(client, db, body, headers, status, needle):
     if body is None:
         data = payload(alert()) | {"version": "3"}
@@ -145,6 +148,7 @@ def test_bad_deliveries_write_nothing_and_say_why(client, db, body, headers, sta
         data = None
     hdrs = {"Authorization": "Bearer hook-secret", "Content-Type": "application/json", **headers}
     import json as _json
+
     raw = body if isinstance(body, bytes) else _json.dumps(data).encode()
     r = client.post("/api/v1/webhooks/alertmanager", content=raw, headers=hdrs)
     assert r.status_code == status, r.text
@@ -171,20 +175,23 @@ def test_a_locked_database_answers_503_and_writes_nothing(tmp_path):
     from tests.register.conftest import CATALOGUE, WEBHOOK
 
     db = tmp_path / "locked.db"
-    settings = Settings(database_url=f"sqlite:///{db}", webhook_token=WEBHOOK, admin_token=ADMIN,
-                        database_busy_timeout_ms=200)
+    settings = Settings(
+        database_url=f"sqlite:///{db}", webhook_token=WEBHOOK, admin_token=ADMIN, database_busy_timeout_ms=200
+    )
     with TestClient(create_app(settings, catalogue=parse_catalogue(CATALOGUE))) as client:
         holder = sqlite3.connect(db, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")                  # another writer holds the lock
-        r = client.post("/api/v1/webhooks/alertmanager", json=payload(alert()),
-                        headers={"Authorization": f"Bearer {WEBHOOK}"})
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+        r = client.post(
+            "/api/v1/webhooks/alertmanager", json=payload(alert()), headers={"Authorization": f"Bearer {WEBHOOK}"}
+        )
         holder.execute("ROLLBACK")
         assert r.status_code == 503 and "busy" in r.json()["detail"] and r.headers["Retry-After"] == "1"
         assert holder.execute("select count(*) from incidents").fetchone() == (0,)
         holder.close()
-        r = client.post("/api/v1/webhooks/alertmanager", json=payload(alert()),
-                        headers={"Authorization": f"Bearer {WEBHOOK}"})
-        assert r.status_code == 200                        # Alertmanager's retry then succeeds
+        r = client.post(
+            "/api/v1/webhooks/alertmanager", json=payload(alert()), headers={"Authorization": f"Bearer {WEBHOOK}"}
+        )
+        assert r.status_code == 200  # Alertmanager's retry then succeeds
 
 
 def test_a_dead_writer_process_is_replaced_and_nothing_is_lost(client, db):
@@ -211,15 +218,15 @@ def test_a_writer_dying_during_a_delivery_answers_503_and_writes_nothing(client,
     writer = client.app.state.sms.writer
     assert client.hook(payload(alert(fingerprint="d0"))).status_code == 200
     lock = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
-    lock.execute("BEGIN IMMEDIATE")               # the writer will wait for this lock...
+    lock.execute("BEGIN IMMEDIATE")  # the writer will wait for this lock...
     answer = {}
     t = threading.Thread(target=lambda: answer.update(r=client.hook(payload(alert(fingerprint="d1")))))
     t.start()
     time.sleep(1.0)
-    writer._proc.kill()                           # ...and die while waiting
+    writer._proc.kill()  # ...and die while waiting
     t.join(10)
     lock.rollback()
     lock.close()
     assert answer["r"].status_code == 503 and "writer restarted" in answer["r"].json()["detail"]
     assert db.rows("SELECT fingerprint FROM incidents ORDER BY id") == [("d0",)]
-    assert client.hook(payload(alert(fingerprint="d1"))).status_code == 200      # the retry goes through
+    assert client.hook(payload(alert(fingerprint="d1"))).status_code == 200  # the retry goes through

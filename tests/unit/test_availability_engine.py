@@ -1,14 +1,22 @@
 """The availability engine against hand-computed answers."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
-from sms_metrics.core.availability import (DOWN, UNKNOWN, UP, budget_remaining_percent, error_budget_seconds,
-                                           find_outages, summarise_events, summarise_steps)
+from sms_metrics.core.availability import (
+    DOWN,
+    UNKNOWN,
+    UP,
+    budget_remaining_percent,
+    error_budget_seconds,
+    find_outages,
+    summarise_events,
+    summarise_steps,
+)
 
-T0 = datetime(2026, 10, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def test_99_9_percent_over_30_days_is_a_43_2_minute_budget():
@@ -54,7 +62,8 @@ def test_maintenance_overlapping_an_outage_excludes_the_overlap_only():
     assert f.excluded_seconds == 60 * 60
     assert f.up_seconds == 30 * 60
     assert [(o.start, o.end, o.duration_seconds) for o in f.outages] == [
-        (datetime(2026, 10, 1, 0, 30, tzinfo=timezone.utc), datetime(2026, 10, 1, 1, 0, tzinfo=timezone.utc), 1800.0)]
+        (datetime(2026, 10, 1, 0, 30, tzinfo=UTC), datetime(2026, 10, 1, 1, 0, tzinfo=UTC), 1800.0)
+    ]
     assert f.up_seconds + f.downtime_seconds + f.unknown_seconds + f.excluded_seconds == 120 * 60
 
 
@@ -64,7 +73,7 @@ def test_outages_are_runs_of_down_steps_with_mtbf_and_mttr():
     states[500:530] = DOWN
     outages = find_outages(states, T0, 60)
     assert [(o.duration_seconds) for o in outages] == [600.0, 1800.0]
-    assert outages[0].start == datetime(2026, 10, 1, 1, 40, tzinfo=timezone.utc)
+    assert outages[0].start == datetime(2026, 10, 1, 1, 40, tzinfo=UTC)
     f = summarise_steps(states, np.zeros(1000, bool), start=T0, step=60, target_percent=99.0)
     assert f.mttr_seconds == 1200.0
     assert f.mtbf_seconds == 960 * 60 / 2
@@ -79,20 +88,18 @@ def test_burn_rate_of_the_last_hour():
 
 def test_daily_figures_follow_the_local_day():
     states = np.full(2 * 1440, UP, np.int8)
-    states[1440:1440 + 144] = DOWN  # 10% of the second UTC day
+    states[1440 : 1440 + 144] = DOWN  # 10% of the second UTC day
     f = summarise_steps(states, np.zeros(len(states), bool), start=T0, step=60, target_percent=99.0)
-    assert [(d.day, round(d.availability_percent, 3)) for d in f.daily] == [("2026-10-01", 100.0),
-                                                                            ("2026-10-02", 90.0)]
+    assert [(d.day, round(d.availability_percent, 3)) for d in f.daily] == [("2026-10-01", 100.0), ("2026-10-02", 90.0)]
 
 
 def test_events_availability_is_good_over_total_weighted_by_exclusion():
     good = np.array([990.0, 500.0, np.nan])
     total = np.array([1000.0, 1000.0, np.nan])
-    excl = np.array([0.0, 1.0, 0.0])   # the second block is fully excluded
+    excl = np.array([0.0, 1.0, 0.0])  # the second block is fully excluded
     f = summarise_events(good, total, excl, start=T0, block_seconds=np.full(3, 3600.0), target_percent=99.0)
     assert f.availability_percent == pytest.approx(99.0)
     assert f.up_seconds is None and f.downtime_seconds is None
     assert f.excluded_seconds == 3600
     assert f.data_coverage_percent == pytest.approx(50.0)
     assert f.error_budget_remaining_percent == pytest.approx(0.0)
-

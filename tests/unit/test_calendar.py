@@ -1,6 +1,6 @@
 """Service hours, daylight saving and maintenance windows."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,7 +9,7 @@ from sms_metrics.core.periods import month_period, parse_period, previous_month
 
 
 def _utc(*a):
-    return datetime(*a, tzinfo=timezone.utc)
+    return datetime(*a, tzinfo=UTC)
 
 
 def test_a_week_containing_the_autumn_dst_change_has_169_hours_and_50_in_service():
@@ -82,5 +82,5 @@ def test_date_range_end_is_exclusive_and_previous_month():
 
 @pytest.mark.parametrize("bad", ["2026-13", "October", "2026-10-15..2026-10-01", "0d"])
 def test_bad_periods_say_what_is_expected(bad):
-    with pytest.raises(ValueError, match="period|month|duration"):
+    with pytest.raises(ValueError, match=r"period|month|duration"):
         parse_period(bad)

@@ -51,8 +51,11 @@ def test_the_demo_catalogue_is_valid():
 
 
 def test_every_error_is_listed_with_its_path():
-    bad = GOOD.replace("availability_target: 99.9", "availability_target: 0").replace(
-        "criticality: high", "criticality: extreme").replace("window: 30d", "window: 30 days")
+    bad = (
+        GOOD.replace("availability_target: 99.9", "availability_target: 0")
+        .replace("criticality: high", "criticality: extreme")
+        .replace("window: 30d", "window: 30 days")
+    )
     with pytest.raises(CatalogueError) as e:
         parse_catalogue(bad, "sms.yaml")
     msgs = "\n".join(e.value.errors)
@@ -70,17 +73,26 @@ def test_errors_carry_line_numbers():
     assert e.value.errors == ["services[0].slos[0].objective: must be > 0 and <= 100 (line 16)"]
 
 
-@pytest.mark.parametrize("mutation, expected", [
-    (("probe: 'probe_success{service=\"checkout\"}'", "probe: 'sum(rate(x[5m]))'"), "must be a series selector"),
-    (("probe: 'probe_success{service=\"checkout\"}'", "events: {errors: 'a', total: 'b'}"), "must contain {{window}}"),
-    (("          probe: 'probe_success{service=\"checkout\"}'", "          aggregate: min"), "needs exactly one of"),
-    (("end: \"2026-10-04T03:00:00Z\"", "end: \"2026-10-04T00:00:00Z\""), "end must be after start"),
-    (("start: \"2026-10-04T01:00:00Z\"", "start: \"2026-10-04T01:00:00\""), "must carry a time zone"),
-    (("P1: 15,", "P0: 15,"), "unknown priority P0"),
-    (("timezone: UTC", "timezone: Moon/Base"), "unknown time zone 'Moon/Base'"),
-    (("name: checkout", "name: Check_Out"), "lowercase letters, digits and '-'"),
-    (("    slos:", "    colour: blue\n    slos:"), "services[0].colour: unknown field"),
-])
+@pytest.mark.parametrize(
+    "mutation, expected",
+    [
+        (("probe: 'probe_success{service=\"checkout\"}'", "probe: 'sum(rate(x[5m]))'"), "must be a series selector"),
+        (
+            ("probe: 'probe_success{service=\"checkout\"}'", "events: {errors: 'a', total: 'b'}"),
+            "must contain {{window}}",
+        ),
+        (
+            ("          probe: 'probe_success{service=\"checkout\"}'", "          aggregate: min"),
+            "needs exactly one of",
+        ),
+        (('end: "2026-10-04T03:00:00Z"', 'end: "2026-10-04T00:00:00Z"'), "end must be after start"),
+        (('start: "2026-10-04T01:00:00Z"', 'start: "2026-10-04T01:00:00"'), "must carry a time zone"),
+        (("P1: 15,", "P0: 15,"), "unknown priority P0"),
+        (("timezone: UTC", "timezone: Moon/Base"), "unknown time zone 'Moon/Base'"),
+        (("name: checkout", "name: Check_Out"), "lowercase letters, digits and '-'"),
+        (("    slos:", "    colour: blue\n    slos:"), "services[0].colour: unknown field"),
+    ],
+)
 def test_each_kind_of_bad_value_gets_a_message(mutation, expected):
     with pytest.raises(CatalogueError) as e:
         parse_catalogue(GOOD.replace(*mutation))

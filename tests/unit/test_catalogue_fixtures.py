@@ -21,8 +21,9 @@ def test_good_catalogues_load_and_generate_rules(path):
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("bad-*.yaml")), ids=lambda p: p.name)
 def test_bad_catalogues_fail_with_the_expected_errors(path):
-    expected = [line.split("expect:", 1)[1].strip() for line in path.read_text().splitlines()
-                if line.startswith("# expect:")]
+    expected = [
+        line.split("expect:", 1)[1].strip() for line in path.read_text().splitlines() if line.startswith("# expect:")
+    ]
     assert expected, "a bad fixture must say what it expects"
     with pytest.raises(CatalogueError) as e:
         load_catalogue(path)

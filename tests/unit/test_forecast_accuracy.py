@@ -29,16 +29,23 @@ def weekly_results(taylor_hourly):
     out = []
     for k in range(6):
         end = len(taylor_hourly) - k * WEEK
-        train, test = taylor_hourly[:end - WEEK], taylor_hourly[end - WEEK:end]
-        f = forecast_capacity(prepare_series(0, 3600, train),
-                              Resource(limit=1e9, direction="up", lead_time_seconds=86400),
-                              horizon_seconds=WEEK * 3600)
-        out.append({"model": f.model,
-                    "mase": mase(test, f.mean, train, WEEK), "smape": smape(test, f.mean),
-                    "snaive": mase(test, seasonal_naive(train, WEEK, (24, WEEK)).mean, train, WEEK),
-                    "linear": mase(test, linear_trend(train, WEEK, ()).mean, train, WEEK),
-                    "inside95": (test >= f.lower_95) & (test <= f.upper_95),
-                    "inside80": (test >= f.lower_80) & (test <= f.upper_80)})
+        train, test = taylor_hourly[: end - WEEK], taylor_hourly[end - WEEK : end]
+        f = forecast_capacity(
+            prepare_series(0, 3600, train),
+            Resource(limit=1e9, direction="up", lead_time_seconds=86400),
+            horizon_seconds=WEEK * 3600,
+        )
+        out.append(
+            {
+                "model": f.model,
+                "mase": mase(test, f.mean, train, WEEK),
+                "smape": smape(test, f.mean),
+                "snaive": mase(test, seasonal_naive(train, WEEK, (24, WEEK)).mean, train, WEEK),
+                "linear": mase(test, linear_trend(train, WEEK, ()).mean, train, WEEK),
+                "inside95": (test >= f.lower_95) & (test <= f.upper_95),
+                "inside80": (test >= f.lower_80) & (test <= f.upper_80),
+            }
+        )
     return out
 
 
@@ -46,9 +53,11 @@ def test_selected_model_beats_seasonal_naive_and_linear_trend_one_week_ahead(wee
     ours = np.mean([r["mase"] for r in weekly_results])
     snaive = np.mean([r["snaive"] for r in weekly_results])
     linear = np.mean([r["linear"] for r in weekly_results])
-    print(f"\nTaylor, 6 weeks one week ahead: MASE selected {ours:.3f}, seasonal naive {snaive:.3f}, "
-          f"linear trend {linear:.3f}; sMAPE {np.mean([r['smape'] for r in weekly_results]):.2f}; "
-          f"models {[r['model'] for r in weekly_results]}")
+    print(
+        f"\nTaylor, 6 weeks one week ahead: MASE selected {ours:.3f}, seasonal naive {snaive:.3f}, "
+        f"linear trend {linear:.3f}; sMAPE {np.mean([r['smape'] for r in weekly_results]):.2f}; "
+        f"models {[r['model'] for r in weekly_results]}"
+    )
     assert ours < snaive and ours < linear
     assert np.mean([r["smape"] for r in weekly_results]) < 5
 

@@ -7,18 +7,19 @@ from sms_metrics.errors import InsufficientData
 from sms_metrics.forecasting.exhaustion import crossing_time, status
 from sms_metrics.forecasting.models import ModelFailed, Prediction, checked, fit_models
 from sms_metrics.forecasting.pipeline import Resource, forecast_capacity
-from sms_metrics.forecasting.prepare import (choose_step, prepare_series, undo_counter_resets)
+from sms_metrics.forecasting.prepare import choose_step, prepare_series, undo_counter_resets
 from sms_metrics.forecasting.seasonality import detect_periods
 
 HOUR, DAY, WEEK = 3600, 86400, 604800
 rng = np.random.default_rng(42)
-t = np.arange(28 * 24, dtype=float)          # four weeks of hours
+t = np.arange(28 * 24, dtype=float)  # four weeks of hours
 
 
 def _forecast(y, limit=1e12, direction="up", lead=3 * DAY, horizon=WEEK):
     s = prepare_series(0, HOUR, y)
-    return forecast_capacity(s, Resource(limit=limit, direction=direction, lead_time_seconds=lead),
-                             horizon_seconds=horizon)
+    return forecast_capacity(
+        s, Resource(limit=limit, direction=direction, lead_time_seconds=lead), horizon_seconds=horizon
+    )
 
 
 def test_linear_growth_is_recovered_and_its_exhaustion_dated():
@@ -26,15 +27,16 @@ def test_linear_growth_is_recovered_and_its_exhaustion_dated():
     f = _forecast(y, limit=2000, lead=10 * DAY, horizon=3 * WEEK)
     future = len(t) + np.arange(len(f.mean))
     assert np.max(np.abs(f.mean - (100 + 2.0 * future))) < 15
-    truth = (2000 - 100) / 2.0 * HOUR          # the hour at which the trend reaches 2000
+    truth = (2000 - 100) / 2.0 * HOUR  # the hour at which the trend reaches 2000
     assert f.exhaustion_at == pytest.approx(truth, abs=6 * HOUR)
     assert f.earliest_95 <= f.exhaustion_at
-    assert f.status == "plan"                  # 278 h away: beyond 10 days, within 20
+    assert f.status == "plan"  # 278 h away: beyond 10 days, within 20
 
 
 def test_daily_and_weekly_seasons_are_detected_and_forecast():
     def truth(x):
         return 500 + 40 * np.sin(2 * np.pi * x / 24) + 25 * (x % 168 >= 120)
+
     y = truth(t) + rng.normal(0, 3, len(t))
     assert detect_periods(y, (24, 168)) == (24, 168)
     f = _forecast(y)
@@ -48,6 +50,7 @@ def test_daily_and_weekly_seasons_are_detected_and_forecast():
 def test_seasonal_growth_exhausts_when_the_daily_peak_reaches_the_limit():
     def truth(x):
         return 50 + 0.1 * x + 10 * np.sin(2 * np.pi * x / 24)
+
     y = truth(t) + rng.normal(0, 0.5, len(t))
     f = _forecast(y, limit=130, horizon=2 * WEEK)
     fine = np.arange(len(t), len(t) + 14 * 24, 0.01)
@@ -87,12 +90,15 @@ def test_leading_missing_steps_move_the_start():
     assert s.start == 1000 + 50 * HOUR and len(s.values) == len(t) - 50
 
 
-@pytest.mark.parametrize("values, reason", [
-    (np.array([]), "0 of 0 steps have data"),
-    (np.full(100, np.nan), "0 of 100 steps have data"),
-    (np.arange(20.0), "20 of 20 steps have data"),
-    (np.where(np.arange(600) % 3 == 0, 1.0, np.nan), "steps are missing"),
-])
+@pytest.mark.parametrize(
+    "values, reason",
+    [
+        (np.array([]), "0 of 0 steps have data"),
+        (np.full(100, np.nan), "0 of 100 steps have data"),
+        (np.arange(20.0), "20 of 20 steps have data"),
+        (np.where(np.arange(600) % 3 == 0, 1.0, np.nan), "steps are missing"),
+    ],
+)
 def test_too_short_empty_or_gappy_history_is_insufficient(values, reason):
     with pytest.raises(InsufficientData, match=reason):
         prepare_series(0, HOUR, values)

@@ -6,8 +6,17 @@ from pathlib import Path
 import pytest
 
 PURE = ["core", "catalogue", "rules", "forecasting"]
-FORBIDDEN = {"fastapi", "sqlalchemy", "apscheduler", "requests", "httpx", "prometheus_api_client", "uvicorn",
-             "sms_metrics.adapters", "sms_metrics.register"}
+FORBIDDEN = {
+    "fastapi",
+    "sqlalchemy",
+    "apscheduler",
+    "requests",
+    "httpx",
+    "prometheus_api_client",
+    "uvicorn",
+    "sms_metrics.adapters",
+    "sms_metrics.register",
+}
 ROOT = Path(__file__).resolve().parents[2] / "sms_metrics"
 
 
@@ -21,14 +30,21 @@ def _imports(path: Path):
 
 @pytest.mark.parametrize("package", [p for p in PURE if (ROOT / p).exists()])
 def test_pure_packages_stay_pure(package):
-    bad = [(f.name, m) for f in (ROOT / package).rglob("*.py") for m in _imports(f)
-           if any(m == x or m.startswith(x + ".") for x in FORBIDDEN)]
+    bad = [
+        (f.name, m)
+        for f in (ROOT / package).rglob("*.py")
+        for m in _imports(f)
+        if any(m == x or m.startswith(x + ".") for x in FORBIDDEN)
+    ]
     assert bad == []
 
 
 def test_only_config_reads_the_environment():
     # localstack passes the environment on to apt-get; it reads no setting from it.
     allowed = {"config.py", "localstack/prometheus.py"}
-    offenders = [str(f.relative_to(ROOT)) for f in ROOT.rglob("*.py")
-                 if "os.environ" in f.read_text() and str(f.relative_to(ROOT)) not in allowed]
+    offenders = [
+        str(f.relative_to(ROOT))
+        for f in ROOT.rglob("*.py")
+        if "os.environ" in f.read_text() and str(f.relative_to(ROOT)) not in allowed
+    ]
     assert offenders == []

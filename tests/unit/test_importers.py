@@ -65,7 +65,7 @@ def test_sloth_events_slo_becomes_an_events_sli_with_window_template():
     cat = import_documents(SLOTH, "sloth.yaml")
     slo = cat.service("myservice").slos[0]
     assert slo.name == "requests-availability" and slo.objective == 99.9
-    assert slo.sli.events.errors.endswith('[{{window}}]))')
+    assert slo.sli.events.errors.endswith("[{{window}}]))")
     assert slo.runbook == "https://runbooks.example/myservice"
 
 

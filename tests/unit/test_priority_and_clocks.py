@@ -1,6 +1,6 @@
 """The impact x urgency matrix and SLA clocks in service hours."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,28 +9,50 @@ from sms_metrics.core.clocks import add_service_time, service_time_between
 from sms_metrics.core.priority import impact_of, priority, urgency_of
 
 
-@pytest.mark.parametrize("impact, urgency, expected", [
-    (1, 1, "P1"), (1, 2, "P1"), (1, 3, "P2"), (1, 4, "P4"),
-    (2, 1, "P1"), (2, 2, "P2"), (2, 3, "P3"), (2, 4, "P4"),
-    (3, 1, "P2"), (3, 2, "P3"), (3, 3, "P3"), (3, 4, "P4"),
-])
+@pytest.mark.parametrize(
+    "impact, urgency, expected",
+    [
+        (1, 1, "P1"),
+        (1, 2, "P1"),
+        (1, 3, "P2"),
+        (1, 4, "P4"),
+        (2, 1, "P1"),
+        (2, 2, "P2"),
+        (2, 3, "P3"),
+        (2, 4, "P4"),
+        (3, 1, "P2"),
+        (3, 2, "P3"),
+        (3, 3, "P3"),
+        (3, 4, "P4"),
+    ],
+)
 def test_all_twelve_cells_of_the_matrix(impact, urgency, expected):
     assert priority(impact, urgency) == expected
 
 
 def test_impact_and_urgency_come_from_criticality_and_severity():
     assert [impact_of(c) for c in ("high", "medium", "low", None)] == [1, 2, 3, 2]
-    assert [urgency_of(s) for s in ("critical", "page", "high", "error", "warning", "ticket", "info", None)] == \
-        [1, 1, 2, 2, 3, 3, 4, 4]
+    assert [urgency_of(s) for s in ("critical", "page", "high", "error", "warning", "ticket", "info", None)] == [
+        1,
+        1,
+        2,
+        2,
+        3,
+        3,
+        4,
+        4,
+    ]
     assert urgency_of(" PAGE ") == 1
 
 
 def _utc(*a):
-    return datetime(*a, tzinfo=timezone.utc)
+    return datetime(*a, tzinfo=UTC)
 
 
 def test_24x7_clock_is_plain_addition():
-    assert add_service_time(_utc(2026, 10, 1, 10, 0, 30), 15, parse_service_hours("24x7")) == _utc(2026, 10, 1, 10, 15, 30)
+    assert add_service_time(_utc(2026, 10, 1, 10, 0, 30), 15, parse_service_hours("24x7")) == _utc(
+        2026, 10, 1, 10, 15, 30
+    )
 
 
 def test_clock_stops_outside_service_hours():

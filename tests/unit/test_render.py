@@ -11,10 +11,17 @@ def test_report_durations_read_at_a_glance():
 
 
 def test_csv_has_one_row_per_service_with_the_contract_fields():
-    report = {"service": "web", "slo": "availability", "sli": "probe",
-              "period": {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z"},
-              "target_percent": 99.9, "availability_percent": None, "met": None, "outages": [],
-              "warnings": ["no data"]}
+    report = {
+        "service": "web",
+        "slo": "availability",
+        "sli": "probe",
+        "period": {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z"},
+        "target_percent": 99.9,
+        "availability_percent": None,
+        "met": None,
+        "outages": [],
+        "warnings": ["no data"],
+    }
     lines = to_csv([report]).splitlines()
     assert lines[0].startswith("service,slo,sli,period_start,period_end,target_percent,availability_percent,met")
     assert lines[1].startswith("web,availability,probe,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,99.9,,,")

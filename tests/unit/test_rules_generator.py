@@ -52,17 +52,31 @@ def test_sli_recordings_cover_the_fixed_windows_and_the_slo_window():
     records = [r["record"] for r in _rules(groups) if "record" in r]
     for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"):
         assert f"slo:sli_error:ratio_rate{w}" in records
-    for name in ("slo:objective:ratio", "slo:error_budget:ratio", "slo:current_burn_rate:ratio",
-                 "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio", "sloth_slo_info"):
+    for name in (
+        "slo:objective:ratio",
+        "slo:error_budget:ratio",
+        "slo:current_burn_rate:ratio",
+        "slo:period_burn_rate:ratio",
+        "slo:period_error_budget_remaining:ratio",
+        "sloth_slo_info",
+    ):
         assert name in records
     r30 = next(r for r in _rules(groups) if r.get("record") == "slo:sli_error:ratio_rate30d")
-    assert r30["expr"].startswith("avg_over_time(slo:sli_error:ratio_rate1h{")   # built from the 1h recording
-    assert r30["labels"] == {"service": "shop", "slo": "availability", "sloth_id": "shop-availability",
-                             "sloth_service": "shop", "sloth_slo": "availability", "sloth_window": "30d"}
+    assert r30["expr"].startswith("avg_over_time(slo:sli_error:ratio_rate1h{")  # built from the 1h recording
+    assert r30["labels"] == {
+        "service": "shop",
+        "slo": "availability",
+        "sloth_id": "shop-availability",
+        "sloth_service": "shop",
+        "sloth_slo": "availability",
+        "sloth_window": "30d",
+    }
 
 
 def test_page_and_ticket_alerts_use_the_workbook_factors():
-    alerts = [r for r in _rules(service_groups(parse_catalogue(CAT).services[0])) if r.get("alert") == "ErrorBudgetBurn"]
+    alerts = [
+        r for r in _rules(service_groups(parse_catalogue(CAT).services[0])) if r.get("alert") == "ErrorBudgetBurn"
+    ]
     page, ticket = alerts
     assert page["labels"]["severity"] == "page" and ticket["labels"]["severity"] == "ticket"
     assert "ratio_rate5m" in page["expr"] and "ratio_rate1h" in page["expr"] and "(14.4 * 0.001)" in page["expr"]
@@ -73,10 +87,13 @@ def test_page_and_ticket_alerts_use_the_workbook_factors():
     assert page["annotations"]["budget_consumed"] == "2% in 1h, 5% in 6h"
 
 
-@pytest.mark.parametrize("period, windows", [
-    (28 * 86400, [(280, 3360), (1680, 20160), (6720, 80640), (20160, 241920)]),
-    (7 * 86400, [(70, 840), (420, 5040), (1680, 20160), (5040, 60480)]),
-])
+@pytest.mark.parametrize(
+    "period, windows",
+    [
+        (28 * 86400, [(280, 3360), (1680, 20160), (6720, 80640), (20160, 241920)]),
+        (7 * 86400, [(70, 840), (420, 5040), (1680, 20160), (5040, 60480)]),
+    ],
+)
 def test_windows_scale_with_the_period_and_factors_stay(period, windows):
     ws = default_windows(period)
     assert [(w.short, w.long) for w in ws] == windows
@@ -103,12 +120,18 @@ spec:
     records = [r["record"] for r in _rules(groups) if "record" in r]
     assert "slo:sli_error:ratio_rate2m" in records and "slo:sli_error:ratio_rate30m" in records
     with pytest.raises(InputError, match="windows are for a 30d period but the SLO window is 7d"):
-        catalogue_rules(parse_catalogue(CAT.replace("window: 30d", "window: 7d").replace(
-            "        runbook:", "        alert_windows: w.yaml\n        runbook:")), {"w.yaml": ws})
+        catalogue_rules(
+            parse_catalogue(
+                CAT.replace("window: 30d", "window: 7d").replace(
+                    "        runbook:", "        alert_windows: w.yaml\n        runbook:"
+                )
+            ),
+            {"w.yaml": ws},
+        )
 
 
 def test_bad_alert_windows_files_say_what_is_missing():
-    with pytest.raises(InputError, match="spec.page.quick.errorBudgetPercent is missing"):
+    with pytest.raises(InputError, match=r"spec\.page\.quick\.errorBudgetPercent is missing"):
         parse_alert_windows("kind: AlertWindows\nspec: {sloPeriod: 30d, page: {quick: {}, slow: {}}}", "w.yaml")
     with pytest.raises(InputError, match="kind: AlertWindows"):
         parse_alert_windows("kind: Other", "w.yaml")
@@ -121,17 +144,24 @@ def test_zero_rules_from_a_non_empty_catalogue_is_an_error():
 
 
 def test_capacity_resources_get_one_static_rule_each():
-    cat = parse_catalogue(CAT + """    capacity:
+    cat = parse_catalogue(
+        CAT
+        + """    capacity:
       - {name: disk, query: 'node_filesystem_avail_bytes', limit: 0, direction: down, lead_time: 14d}
-""")
+"""
+    )
     cap = [r for r in _rules(service_groups(cat.services[0])) if r.get("alert") == "CapacityExhaustionWithinLeadTime"]
     assert len(cap) == 1
-    assert cap[0]["expr"] == ('sms_capacity_exhaustion_timestamp_seconds{service="shop", resource="disk"} '
-                              '- time() < 1209600')
+    assert cap[0]["expr"] == (
+        'sms_capacity_exhaustion_timestamp_seconds{service="shop", resource="disk"} - time() < 1209600'
+    )
 
 
 def test_promtool_failures_are_explained():
-    out = ('Checking rules/x.yml\n  FAILED:\nrules/x.yml: group "g", rule 2, "slo:x": could not parse expression: '
-           '1:5: parse error: unexpected end of input\n')
-    assert explain(out) == ['group g, rule 2 (slo:x): could not parse expression: 1:5: parse error: '
-                            'unexpected end of input']
+    out = (
+        'Checking rules/x.yml\n  FAILED:\nrules/x.yml: group "g", rule 2, "slo:x": could not parse expression: '
+        "1:5: parse error: unexpected end of input\n"
+    )
+    assert explain(out) == [
+        "group g, rule 2 (slo:x): could not parse expression: 1:5: parse error: unexpected end of input"
+    ]

@@ -1,5 +1,7 @@
 """PromQL built for each SLI kind, selector parsing and range splitting."""
 
+import itertools
+
 import pytest
 
 from sms_metrics.adapters.prometheus import MAX_POINTS, chunk_ranges
@@ -9,8 +11,8 @@ from sms_metrics.sli.selectors import parse_selector, union_label
 
 
 def test_step_window_covers_exactly_one_step_on_prometheus_2_and_3():
-    assert window(60, left_open=False) == "59999ms"      # closed [T-59.999s, T] with offset 1ms
-    assert window(60, left_open=True) == "60000ms"       # left-open (T-60s, T] with offset 1ms
+    assert window(60, left_open=False) == "59999ms"  # closed [T-59.999s, T] with offset 1ms
+    assert window(60, left_open=True) == "60000ms"  # left-open (T-60s, T] with offset 1ms
 
 
 def test_probe_detail_takes_the_worst_sample_of_all_series():
@@ -30,7 +32,7 @@ def test_latency_sli_counts_requests_above_the_bucket_bound_as_errors():
     errors, total = event_queries(SLI(latency={"histogram": 'h_seconds{job="x"}', "threshold_seconds": 0.3}))
     assert total == 'sum(rate(h_seconds_count{job="x"}[{{window}}]))'
     assert errors == total + ' - sum(rate(h_seconds_bucket{job="x", le=~"0\\\\.3"}[{{window}}]))'
-    _, total_1 = event_queries(SLI(latency={"histogram": "h_seconds", "threshold_seconds": 1}))
+    _, _total_1 = event_queries(SLI(latency={"histogram": "h_seconds", "threshold_seconds": 1}))
     e1, _ = event_queries(SLI(latency={"histogram": "h_seconds", "threshold_seconds": 1}))
     assert 'le=~"1|1\\\\.0"' in e1
 
@@ -54,4 +56,4 @@ def test_range_queries_are_split_at_11000_points(n_points):
     chunks = chunk_ranges(0, (n_points - 1) * 60, 60)
     sizes = [int((b - a) / 60) + 1 for a, b in chunks]
     assert sum(sizes) == n_points and max(sizes) <= MAX_POINTS
-    assert all(b + 60 == nxt for (_, b), (nxt, _) in zip(chunks, chunks[1:]))
+    assert all(b + 60 == nxt for (_, b), (nxt, _) in itertools.pairwise(chunks))

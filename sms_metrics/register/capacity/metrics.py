@@ -26,22 +26,31 @@ class CapacityCollector(Collector):
 
     def collect(self):
         labels = ["service", "resource"]
-        at = GaugeMetricFamily("sms_capacity_exhaustion_timestamp_seconds",
-                               "Forecast time the resource reaches its limit (+Inf: not within the horizon)",
-                               labels=labels)
-        earliest = GaugeMetricFamily("sms_capacity_exhaustion_earliest_timestamp_seconds",
-                                     "Earliest time the 95% band reaches the limit (+Inf: not within the horizon)",
-                                     labels=labels)
-        horizon = GaugeMetricFamily("sms_capacity_forecast_horizon_value",
-                                    "Forecast at the end of the horizon, with its 80% and 95% bounds",
-                                    labels=[*labels, "band"])
+        at = GaugeMetricFamily(
+            "sms_capacity_exhaustion_timestamp_seconds",
+            "Forecast time the resource reaches its limit (+Inf: not within the horizon)",
+            labels=labels,
+        )
+        earliest = GaugeMetricFamily(
+            "sms_capacity_exhaustion_earliest_timestamp_seconds",
+            "Earliest time the 95% band reaches the limit (+Inf: not within the horizon)",
+            labels=labels,
+        )
+        horizon = GaugeMetricFamily(
+            "sms_capacity_forecast_horizon_value",
+            "Forecast at the end of the horizon, with its 80% and 95% bounds",
+            labels=[*labels, "band"],
+        )
         limit = GaugeMetricFamily("sms_capacity_limit", "The value at which the resource is exhausted", labels=labels)
-        lead = GaugeMetricFamily("sms_capacity_lead_time_seconds", "How long an upgrade of the resource takes",
-                                 labels=labels)
-        status = GaugeMetricFamily("sms_capacity_forecast_status", "1 for the forecast status of the resource",
-                                   labels=[*labels, "status"])
-        made = GaugeMetricFamily("sms_capacity_forecast_timestamp_seconds", "When the current plan's figures were made",
-                                 labels=labels)
+        lead = GaugeMetricFamily(
+            "sms_capacity_lead_time_seconds", "How long an upgrade of the resource takes", labels=labels
+        )
+        status = GaugeMetricFamily(
+            "sms_capacity_forecast_status", "1 for the forecast status of the resource", labels=[*labels, "status"]
+        )
+        made = GaugeMetricFamily(
+            "sms_capacity_forecast_timestamp_seconds", "When the current plan's figures were made", labels=labels
+        )
         with self.sessions() as s:
             plans = s.scalars(select(CapacityPlan).where(CapacityPlan.status != "superseded")).all()
         for p in plans:

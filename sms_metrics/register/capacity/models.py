@@ -18,8 +18,14 @@ CURRENT_SQL = "status <> 'superseded'"
 class CapacityPlan(Base):
     __tablename__ = "capacity_plans"
     __table_args__ = (
-        Index("uq_capacity_plans_current", "service", "resource", unique=True,
-              sqlite_where=text(CURRENT_SQL), postgresql_where=text(CURRENT_SQL)),
+        Index(
+            "uq_capacity_plans_current",
+            "service",
+            "resource",
+            unique=True,
+            sqlite_where=text(CURRENT_SQL),
+            postgresql_where=text(CURRENT_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

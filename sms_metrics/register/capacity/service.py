@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,8 +14,18 @@ from sms_metrics.register.base import record_changes
 from sms_metrics.register.capacity.models import CapacityPlan
 
 KIND = "capacity_plan"
-FIGURES = ("inputs_hash", "model", "backtest_mase", "backtest_smape", "forecast_status", "exhaustion_at",
-           "exhaustion_earliest_95", "horizon_value", "horizon_lower_95", "horizon_upper_95")
+FIGURES = (
+    "inputs_hash",
+    "model",
+    "backtest_mase",
+    "backtest_smape",
+    "forecast_status",
+    "exhaustion_at",
+    "exhaustion_earliest_95",
+    "horizon_value",
+    "horizon_lower_95",
+    "horizon_upper_95",
+)
 
 
 class PlanNotFound(InputError):
@@ -35,21 +45,32 @@ def _dt(text: str | None) -> datetime | None:
 def _figures(doc: dict) -> dict:
     last = doc["forecast"][-1] if doc["forecast"] else {}
     return {
-        "inputs_hash": doc["inputs_hash"], "model": doc["model"], "backtest_mase": doc["backtest"]["mase"],
-        "backtest_smape": doc["backtest"]["smape"], "forecast_status": doc["status"],
-        "exhaustion_at": _dt(doc["exhaustion"]["at"]), "exhaustion_earliest_95": _dt(doc["exhaustion"]["earliest_95"]),
-        "limit_value": doc["limit"], "direction": doc["direction"], "lead_time_seconds": doc["lead_time_seconds"],
-        "horizon_end": _dt(last.get("t")), "horizon_value": last.get("value"),
-        "horizon_lower_80": last.get("lower_80"), "horizon_upper_80": last.get("upper_80"),
-        "horizon_lower_95": last.get("lower_95"), "horizon_upper_95": last.get("upper_95"),
+        "inputs_hash": doc["inputs_hash"],
+        "model": doc["model"],
+        "backtest_mase": doc["backtest"]["mase"],
+        "backtest_smape": doc["backtest"]["smape"],
+        "forecast_status": doc["status"],
+        "exhaustion_at": _dt(doc["exhaustion"]["at"]),
+        "exhaustion_earliest_95": _dt(doc["exhaustion"]["earliest_95"]),
+        "limit_value": doc["limit"],
+        "direction": doc["direction"],
+        "lead_time_seconds": doc["lead_time_seconds"],
+        "horizon_end": _dt(last.get("t")),
+        "horizon_value": last.get("value"),
+        "horizon_lower_80": last.get("lower_80"),
+        "horizon_upper_80": last.get("upper_80"),
+        "horizon_lower_95": last.get("lower_95"),
+        "horizon_upper_95": last.get("upper_95"),
         "summary": {k: v for k, v in doc.items() if k != "forecast"},
     }
 
 
 def current_plan(session: Session, service: str, resource: str) -> CapacityPlan | None:
-    return session.scalar(select(CapacityPlan).where(CapacityPlan.service == service,
-                                                     CapacityPlan.resource == resource,
-                                                     CapacityPlan.status != "superseded"))
+    return session.scalar(
+        select(CapacityPlan).where(
+            CapacityPlan.service == service, CapacityPlan.resource == resource, CapacityPlan.status != "superseded"
+        )
+    )
 
 
 def record_forecast(session: Session, doc: dict, *, actor: str, now: datetime) -> CapacityPlan | None:
@@ -65,25 +86,47 @@ def record_forecast(session: Session, doc: dict, *, actor: str, now: datetime) -
         lifecycle.check(KIND, current.status, "superseded")
         current.status = "superseded"
         current.updated_at = now
-        session.flush()                  # the unique current-plan index sees one current record at a time
-    plan = CapacityPlan(service=doc["service"], resource=doc["resource"], status=status, created_at=now,
-                        updated_at=now, supersedes_id=current.id if current else None,
-                        approved_by=current.approved_by if current else None,
-                        approved_at=current.approved_at if current else None, **figures)
+        session.flush()  # the unique current-plan index sees one current record at a time
+    plan = CapacityPlan(
+        service=doc["service"],
+        resource=doc["resource"],
+        status=status,
+        created_at=now,
+        updated_at=now,
+        supersedes_id=current.id if current else None,
+        approved_by=current.approved_by if current else None,
+        approved_at=current.approved_at if current else None,
+        **figures,
+    )
     session.add(plan)
     session.flush()
     if current is not None:
         current.superseded_by_id = plan.id
-        record_changes(session, kind=KIND, record_id=current.id, actor=actor, at=now,
-                       changes={"status": (status, "superseded"), "superseded_by_id": (None, plan.id)})
-    record_changes(session, kind=KIND, record_id=plan.id, actor=actor, at=now,
-                   changes={"status": (None, status), **{f: (None, getattr(plan, f)) for f in FIGURES},
-                            "supersedes_id": (None, plan.supersedes_id)})
+        record_changes(
+            session,
+            kind=KIND,
+            record_id=current.id,
+            actor=actor,
+            at=now,
+            changes={"status": (status, "superseded"), "superseded_by_id": (None, plan.id)},
+        )
+    record_changes(
+        session,
+        kind=KIND,
+        record_id=plan.id,
+        actor=actor,
+        at=now,
+        changes={
+            "status": (None, status),
+            **{f: (None, getattr(plan, f)) for f in FIGURES},
+            "supersedes_id": (None, plan.supersedes_id),
+        },
+    )
     return plan
 
 
 def record_forecasts(session: Session, docs: list[dict], *, actor: str, now: datetime | None = None) -> Recorded:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     out = Recorded()
     for doc in docs:
         if record_forecast(session, doc, actor=actor, now=now) is None:
@@ -93,15 +136,23 @@ def record_forecasts(session: Session, docs: list[dict], *, actor: str, now: dat
     return out
 
 
-def list_plans(session: Session, *, service: str | None = None, resource: str | None = None,
-               status: str | None = None, limit: int = 100, offset: int = 0) -> tuple[list[CapacityPlan], int]:
+def list_plans(
+    session: Session,
+    *,
+    service: str | None = None,
+    resource: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[CapacityPlan], int]:
     q = select(CapacityPlan)
     if status == "current":
         q = q.where(CapacityPlan.status.in_(lifecycle.OPEN_STATES[KIND]))
     elif status:
         if status not in lifecycle.TRANSITIONS[KIND]:
-            raise InputError(f"unknown capacity plan status {status!r}; use current, "
-                             f"{', '.join(lifecycle.TRANSITIONS[KIND])}")
+            raise InputError(
+                f"unknown capacity plan status {status!r}; use current, {', '.join(lifecycle.TRANSITIONS[KIND])}"
+            )
         q = q.where(CapacityPlan.status == status)
     if service:
         q = q.where(CapacityPlan.service == service)
@@ -112,8 +163,9 @@ def list_plans(session: Session, *, service: str | None = None, resource: str | 
     return list(rows), int(total or 0)
 
 
-def transition_plan(session: Session, *, plan_id: int, to: str, actor: str, now: datetime,
-                    reason: str | None = None) -> CapacityPlan:
+def transition_plan(
+    session: Session, *, plan_id: int, to: str, actor: str, now: datetime, reason: str | None = None
+) -> CapacityPlan:
     """Approve, activate, withdraw to draft or retire a plan. Activating supersedes the resource's
     other current plan, so one plan is in effect at a time."""
     plan = session.get(CapacityPlan, plan_id)

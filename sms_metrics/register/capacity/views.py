@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -17,13 +17,18 @@ def capacity_router(state) -> APIRouter:
     router = APIRouter(prefix="/api/v1/capacity-plans", dependencies=[Depends(admin)])
 
     @router.get("", response_model=list[CapacityPlanRead])
-    def list_(response: Response, status: str | None = Query(None, description="current, draft, approved, "
-                                                                              "active or superseded"),
-              service: str | None = None, resource: str | None = None,
-              limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    def list_(
+        response: Response,
+        status: str | None = Query(None, description="current, draft, approved, active or superseded"),
+        service: str | None = None,
+        resource: str | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ):
         with state.sessions() as session:
-            rows, total = list_plans(session, service=service, resource=resource, status=status, limit=limit,
-                                     offset=offset)
+            rows, total = list_plans(
+                session, service=service, resource=resource, status=status, limit=limit, offset=offset
+            )
             response.headers["X-Total-Count"] = str(total)
             return [CapacityPlanRead.model_validate(r) for r in rows]
 
@@ -38,8 +43,9 @@ def capacity_router(state) -> APIRouter:
     @router.post("/{plan_id}/transitions", response_model=CapacityPlanRead)
     def move(plan_id: int, body: PlanTransition, actor: str = Depends(admin)):
         with transaction(state.sessions) as session:
-            plan = transition_plan(session, plan_id=plan_id, to=body.to, actor=actor,
-                                   now=datetime.now(timezone.utc), reason=body.reason)
+            plan = transition_plan(
+                session, plan_id=plan_id, to=body.to, actor=actor, now=datetime.now(UTC), reason=body.reason
+            )
             return CapacityPlanRead.model_validate(plan)
 
     return router

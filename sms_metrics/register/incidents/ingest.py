@@ -12,7 +12,7 @@ proposals follow once the incidents have their ids.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -26,8 +26,18 @@ from sms_metrics.register.webhook.schema import WebhookAlert
 
 KIND = "incident"
 OPEN = lifecycle.OPEN_STATES[KIND]
-WATCHED = ("status", "priority", "assignee", "resolved_at", "acknowledged_at", "occurrence_count",
-           "linked_incident_id", "resolution_reason", "resolution_due_at", "problem_id")
+WATCHED = (
+    "status",
+    "priority",
+    "assignee",
+    "resolved_at",
+    "acknowledged_at",
+    "occurrence_count",
+    "linked_incident_id",
+    "resolution_reason",
+    "resolution_due_at",
+    "problem_id",
+)
 
 
 def snapshot(inc: Incident) -> dict:
@@ -44,7 +54,7 @@ class _New:
 
 def _sqlite_datetime(v):
     """UTC text, exactly as SQLAlchemy's SQLite DateTime writes it (so comparisons stay textual)."""
-    return v.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _converter(column):
@@ -77,7 +87,7 @@ def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
     names, converted = [], []
     for c, values in columns.items():
         if all(v is None for v in values):
-            continue                       # no server defaults in the register: omitted = NULL
+            continue  # no server defaults in the register: omitted = NULL
         f = _converter(table.c[c])
         names.append(c)
         converted.append([None if v is None else f(v) for v in values] if f else values)
@@ -86,18 +96,28 @@ def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
 
 
 class AlertBatch:
-    def __init__(self, session: Session, alerts: list[WebhookAlert], *, catalogue: Catalogue | None,
-                 now: datetime, reopen_window: timedelta, new_incident):
+    def __init__(
+        self,
+        session: Session,
+        alerts: list[WebhookAlert],
+        *,
+        catalogue: Catalogue | None,
+        now: datetime,
+        reopen_window: timedelta,
+        new_incident,
+    ):
         self.s, self.catalogue, self.now, self.window = session, catalogue, now, reopen_window
         self.new_incident = new_incident
         fps = sorted({a.fingerprint for a in alerts})
-        self.occ = {(o.fingerprint, o.starts_at): o
-                    for o in session.scalars(select(Occurrence).where(Occurrence.fingerprint.in_(fps)))}
+        self.occ = {
+            (o.fingerprint, o.starts_at): o
+            for o in session.scalars(select(Occurrence).where(Occurrence.fingerprint.in_(fps)))
+        }
         # the newest incident of a fingerprint is its open one when there is one (a new incident only
         # opens when none is open), so one query gives both
         latest = select(func.max(Incident.id)).where(Incident.fingerprint.in_(fps)).group_by(Incident.fingerprint)
         self.last = {i.fingerprint: i for i in session.scalars(select(Incident).where(Incident.id.in_(latest)))}
-        self.stored_fps = set(self.last)        # fingerprints with incidents before this delivery
+        self.stored_fps = set(self.last)  # fingerprints with incidents before this delivery
         self.open = {fp: i for fp, i in self.last.items() if i.status in OPEN}
         self.before: dict[int, tuple[Incident, dict]] = {}
         self.created: list[_New] = []
@@ -109,8 +129,13 @@ class AlertBatch:
         return inc
 
     def add_occurrence(self, inc, alert: WebhookAlert, resolved: bool = False) -> None:
-        occ = _New(incident=inc, fingerprint=alert.fingerprint, starts_at=alert.startsAt,
-                   ends_at=(alert.endsAt or self.now) if resolved else None, resolved=resolved)
+        occ = _New(
+            incident=inc,
+            fingerprint=alert.fingerprint,
+            starts_at=alert.startsAt,
+            ends_at=(alert.endsAt or self.now) if resolved else None,
+            resolved=resolved,
+        )
         self.new_occurrences.append(occ)
         self.occ[(alert.fingerprint, alert.startsAt)] = occ
 
@@ -127,15 +152,19 @@ class AlertBatch:
         if alert.status == "resolved":
             return self.resolve(alert, occ)
         if occ is not None:
-            return "duplicate"                 # repeat delivery, or a late firing after its resolve
+            return "duplicate"  # repeat delivery, or a late firing after its resolve
         current = self.open.get(alert.fingerprint)
         if current is not None:
             self.touch(current).occurrence_count += 1
             self.add_occurrence(current, alert)
             return "updated"
         last = self.last.get(alert.fingerprint)
-        if last is not None and last.status == "resolved" and last.resolved_at is not None \
-                and alert.startsAt - last.resolved_at <= self.window:
+        if (
+            last is not None
+            and last.status == "resolved"
+            and last.resolved_at is not None
+            and alert.startsAt - last.resolved_at <= self.window
+        ):
             lifecycle.check(KIND, last.status, "new")
             self.touch(last)
             last.status, last.resolved_at, last.resolution_reason = "new", None, None
@@ -159,7 +188,7 @@ class AlertBatch:
         if occ.resolved:
             return "duplicate"
         occ.resolved, occ.ends_at = True, ends
-        inc = occ.incident           # lazy-loaded for stored occurrences
+        inc = occ.incident  # lazy-loaded for stored occurrences
         firing = any(not o.resolved for (fp, _), o in self.occ.items() if fp == alert.fingerprint and o.incident is inc)
         if inc.status not in OPEN or firing:
             return "noted"
@@ -187,27 +216,46 @@ class AlertBatch:
                 ids = self.s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
                 for inc, new_id in zip(self.created, ids.scalars()):
                     inc.id = new_id
-        bulk_insert(self.s, Occurrence.__table__, [
-            {"incident_id": o.incident.id, "fingerprint": o.fingerprint, "starts_at": o.starts_at,
-             "ends_at": o.ends_at, "resolved": o.resolved} for o in self.new_occurrences])
+        bulk_insert(
+            self.s,
+            Occurrence.__table__,
+            [
+                {
+                    "incident_id": o.incident.id,
+                    "fingerprint": o.fingerprint,
+                    "starts_at": o.starts_at,
+                    "ends_at": o.ends_at,
+                    "resolved": o.resolved,
+                }
+                for o in self.new_occurrences
+            ],
+        )
 
     def finish(self) -> None:
-        self.s.flush()                          # changes to stored incidents and occurrences
+        self.s.flush()  # changes to stored incidents and occurrences
         crossing = self._known_problems()
         self._insert_new()
-        for inc in crossing:                    # rare: the third repeat within a week proposes a problem
+        for inc in crossing:  # rare: the third repeat within a week proposes a problem
             problem = propose_problem(self.s, incident=self.s.get(Incident, inc.id), now=self.now)
             inc.problem_id = problem.id if problem is not None else None
         rows = []
         for inc, before in self.before.values():
-            fields = ("status",) if not before else WATCHED     # a new record: its creation
+            fields = ("status",) if not before else WATCHED  # a new record: its creation
             for f in fields:
                 old, new = before.get(f), getattr(inc, f)
                 if old != new:
-                    rows.append({"record_kind": KIND, "record_id": inc.id, "actor": "alertmanager", "at": self.now,
-                                 "field": f, "old": None if old is None else str(old),
-                                 "new": None if new is None else str(new)})
-        bulk_insert(self.s, History.__table__, rows)            # one executemany, append-only
+                    rows.append(
+                        {
+                            "record_kind": KIND,
+                            "record_id": inc.id,
+                            "actor": "alertmanager",
+                            "at": self.now,
+                            "field": f,
+                            "old": None if old is None else str(old),
+                            "new": None if new is None else str(new),
+                        }
+                    )
+        bulk_insert(self.s, History.__table__, rows)  # one executemany, append-only
 
     def _known_problems(self) -> list[_New]:
         """Attach new incidents to active problems of their fingerprint or service; return those
@@ -217,29 +265,46 @@ class AlertBatch:
             return []
         since = min(i.opened_at for i in new) - WINDOW
         fps, services = {i.fingerprint for i in new if i.fingerprint}, {i.service for i in new}
-        active = self.s.execute(select(Problem.id, Problem.fingerprint, Problem.service).where(
-            Problem.status.in_(("proposed", "accepted")),
-            or_(Problem.fingerprint.in_(fps), and_(Problem.fingerprint.is_(None), Problem.service.in_(services))))).all()
-        found: dict[str, dict] = {"fingerprint_problem": {fp: pid for pid, fp, _ in active if fp},
-                                  "service_problem": {svc: pid for pid, fp, svc in active if not fp}}
-        unknown = [i for i in new if i.fingerprint not in found["fingerprint_problem"]
-                   and i.service not in found["service_problem"]]
-        for field in ("fingerprint", "service"):         # counts only where no problem exists yet
+        active = self.s.execute(
+            select(Problem.id, Problem.fingerprint, Problem.service).where(
+                Problem.status.in_(("proposed", "accepted")),
+                or_(Problem.fingerprint.in_(fps), and_(Problem.fingerprint.is_(None), Problem.service.in_(services))),
+            )
+        ).all()
+        found: dict[str, dict] = {
+            "fingerprint_problem": {fp: pid for pid, fp, _ in active if fp},
+            "service_problem": {svc: pid for pid, fp, svc in active if not fp},
+        }
+        unknown = [
+            i
+            for i in new
+            if i.fingerprint not in found["fingerprint_problem"] and i.service not in found["service_problem"]
+        ]
+        for field in ("fingerprint", "service"):  # counts only where no problem exists yet
             col = getattr(Incident, field)
             values = {getattr(i, field) for i in unknown if getattr(i, field)}
             if field == "fingerprint":
-                values &= self.stored_fps       # a fingerprint never seen before has no earlier incident
-            found[field] = dict(self.s.execute(select(col, func.count()).where(col.in_(values),
-                                               Incident.opened_at >= since).group_by(col)).all()) if values else {}
+                values &= self.stored_fps  # a fingerprint never seen before has no earlier incident
+            found[field] = (
+                dict(
+                    self.s.execute(
+                        select(col, func.count()).where(col.in_(values), Incident.opened_at >= since).group_by(col)
+                    ).all()
+                )
+                if values
+                else {}
+            )
         crossing, batch_counts = [], {}
         for inc in new:
             for field in ("fingerprint", "service"):
                 key = (field, getattr(inc, field))
                 batch_counts[key] = batch_counts.get(key, 0) + 1
-            inc.problem_id = found["fingerprint_problem"].get(inc.fingerprint) or \
-                found["service_problem"].get(inc.service)
+            inc.problem_id = found["fingerprint_problem"].get(inc.fingerprint) or found["service_problem"].get(
+                inc.service
+            )
             if inc.problem_id is None and any(
-                    found[f].get(getattr(inc, f), 0) + batch_counts[(f, getattr(inc, f))] >= THRESHOLD
-                    for f in ("fingerprint", "service")):
+                found[f].get(getattr(inc, f), 0) + batch_counts[(f, getattr(inc, f))] >= THRESHOLD
+                for f in ("fingerprint", "service")
+            ):
                 crossing.append(inc)
         return crossing

@@ -17,8 +17,13 @@ class Incident(Base):
     __tablename__ = "incidents"
     __table_args__ = (
         # at most one open incident per fingerprint, enforced by the database
-        Index("uq_incidents_open_fingerprint", "fingerprint", unique=True,
-              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+        Index(
+            "uq_incidents_open_fingerprint",
+            "fingerprint",
+            unique=True,
+            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -55,8 +60,9 @@ class Incident(Base):
     resolution_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolution_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id"), nullable=True)
-    linked_incident: Mapped["Incident | None"] = relationship(remote_side="Incident.id",
-                                                             foreign_keys=[linked_incident_id])
+    linked_incident: Mapped[Incident | None] = relationship(
+        remote_side="Incident.id", foreign_keys=[linked_incident_id]
+    )
 
 
 class Problem(Base):

@@ -23,26 +23,36 @@ def propose_problem(session: Session, *, incident: Incident, now: datetime) -> P
         if value is None:
             continue
         column = getattr(Incident, field)
-        problem = session.scalar(select(Problem).where(getattr(Problem, field) == value,
-                                                       Problem.status.in_(ACTIVE)))
-        if problem is not None:                     # the problem exists: this incident joins it
+        problem = session.scalar(select(Problem).where(getattr(Problem, field) == value, Problem.status.in_(ACTIVE)))
+        if problem is not None:  # the problem exists: this incident joins it
             incident.problem_id = incident.problem_id or problem.id
             return problem
-        recent = session.scalars(select(Incident).where(column == value, Incident.opened_at >= since)
-                                 .order_by(Incident.id).limit(THRESHOLD)).all()
+        recent = session.scalars(
+            select(Incident).where(column == value, Incident.opened_at >= since).order_by(Incident.id).limit(THRESHOLD)
+        ).all()
         if len(recent) < THRESHOLD:
             continue
         if problem is None:
             ids = ", ".join(f"#{i.id}" for i in recent)
-            problem = Problem(status="proposed", service=incident.service,
-                              fingerprint=incident.fingerprint if field == "fingerprint" else None,
-                              title=f"Repeated incidents on {incident.service}: {incident.title}"[:500],
-                              reason=f"{len(recent)} incidents with the same {field} ({value}) within 7 days: {ids}",
-                              created_at=now, updated_at=now)
+            problem = Problem(
+                status="proposed",
+                service=incident.service,
+                fingerprint=incident.fingerprint if field == "fingerprint" else None,
+                title=f"Repeated incidents on {incident.service}: {incident.title}"[:500],
+                reason=f"{len(recent)} incidents with the same {field} ({value}) within 7 days: {ids}",
+                created_at=now,
+                updated_at=now,
+            )
             session.add(problem)
             session.flush()
-            record_changes(session, kind="problem", record_id=problem.id, actor="sms-metrics", at=now,
-                           changes={"status": (None, "proposed")})
+            record_changes(
+                session,
+                kind="problem",
+                record_id=problem.id,
+                actor="sms-metrics",
+                at=now,
+                changes={"status": (None, "proposed")},
+            )
         for inc in recent:
             if inc.problem_id is None:
                 inc.problem_id = problem.id

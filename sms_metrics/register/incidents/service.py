@@ -40,7 +40,9 @@ def _service_of(catalogue: Catalogue | None, name: str) -> Service | None:
 
 def clock_times(service: Service | None, prio: str, opened: datetime) -> dict[str, datetime | None]:
     """Due and warning (75%) times of the response and resolution clocks, in service hours."""
-    out: dict[str, datetime | None] = {f"{c}_{k}": None for c in ("response", "resolution") for k in ("due_at", "warn_at")}
+    out: dict[str, datetime | None] = {
+        f"{c}_{k}": None for c in ("response", "resolution") for k in ("due_at", "warn_at")
+    }
     if service is None or service.sla is None:
         return out
     sla = service.sla
@@ -56,8 +58,14 @@ def clock_times(service: Service | None, prio: str, opened: datetime) -> dict[st
 def _changed(session: Session, inc: Incident, before: dict, actor: str, at: datetime) -> None:
     inc.updated_at = at
     session.flush()
-    record_changes(session, kind=KIND, record_id=inc.id, actor=actor, at=at,
-                   changes={f: (before.get(f), getattr(inc, f)) for f in WATCHED})
+    record_changes(
+        session,
+        kind=KIND,
+        record_id=inc.id,
+        actor=actor,
+        at=at,
+        changes={f: (before.get(f), getattr(inc, f)) for f in WATCHED},
+    )
 
 
 def new_incident(alert: WebhookAlert, catalogue: Catalogue | None, now: datetime) -> dict:
@@ -69,27 +77,53 @@ def new_incident(alert: WebhookAlert, catalogue: Catalogue | None, now: datetime
     prio = priority(impact, urgency)
     clocks = clock_times(service, prio, alert.startsAt)
     ann = alert.annotations
-    return dict(status="new", priority=prio, impact=impact, urgency=urgency, service=name,
-                slo=labels.get("slo") or labels.get("sloth_slo"), fingerprint=alert.fingerprint,
-                alertname=labels.get("alertname"),
-                title=(ann.get("summary") or ann.get("title") or labels.get("alertname") or "alert")[:500],
-                description=ann.get("description"), runbook_url=ann.get("runbook_url") or ann.get("runbook"),
-                generator_url=alert.generatorURL or None, labels=dict(labels), needs_triage=service is None,
-                opened_at=alert.startsAt, occurrence_count=1, updated_at=now, **clocks)
+    return dict(
+        status="new",
+        priority=prio,
+        impact=impact,
+        urgency=urgency,
+        service=name,
+        slo=labels.get("slo") or labels.get("sloth_slo"),
+        fingerprint=alert.fingerprint,
+        alertname=labels.get("alertname"),
+        title=(ann.get("summary") or ann.get("title") or labels.get("alertname") or "alert")[:500],
+        description=ann.get("description"),
+        runbook_url=ann.get("runbook_url") or ann.get("runbook"),
+        generator_url=alert.generatorURL or None,
+        labels=dict(labels),
+        needs_triage=service is None,
+        opened_at=alert.startsAt,
+        occurrence_count=1,
+        updated_at=now,
+        **clocks,
+    )
 
 
-def ingest_alerts(session: Session, *, alerts: list[WebhookAlert], catalogue: Catalogue | None, now: datetime,
-                  reopen_window: timedelta = timedelta(hours=1)) -> list[str]:
+def ingest_alerts(
+    session: Session,
+    *,
+    alerts: list[WebhookAlert],
+    catalogue: Catalogue | None,
+    now: datetime,
+    reopen_window: timedelta = timedelta(hours=1),
+) -> list[str]:
     """Apply a delivery's alerts in order; returns what happened to each (opened, resolved, ...)."""
-    batch = AlertBatch(session, alerts, catalogue=catalogue, now=now, reopen_window=reopen_window,
-                       new_incident=new_incident)
+    batch = AlertBatch(
+        session, alerts, catalogue=catalogue, now=now, reopen_window=reopen_window, new_incident=new_incident
+    )
     actions = [batch.apply(a) for a in alerts]
     batch.finish()
     return actions
 
 
-def ingest_alert(session: Session, *, alert: WebhookAlert, catalogue: Catalogue | None, now: datetime,
-                 reopen_window: timedelta = timedelta(hours=1)) -> str:
+def ingest_alert(
+    session: Session,
+    *,
+    alert: WebhookAlert,
+    catalogue: Catalogue | None,
+    now: datetime,
+    reopen_window: timedelta = timedelta(hours=1),
+) -> str:
     """Apply one alert (see ``ingest_alerts``)."""
     return ingest_alerts(session, alerts=[alert], catalogue=catalogue, now=now, reopen_window=reopen_window)[0]
 
@@ -113,9 +147,17 @@ def _leave_pending(inc: Incident, catalogue: Catalogue | None, now: datetime) ->
     inc.pending_since = None
 
 
-def transition(session: Session, *, incident_id: int, to: str, actor: str, now: datetime,
-               reason: str | None = None, assignee: str | None = None,
-               catalogue: Catalogue | None = None) -> Incident:
+def transition(
+    session: Session,
+    *,
+    incident_id: int,
+    to: str,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+    assignee: str | None = None,
+    catalogue: Catalogue | None = None,
+) -> Incident:
     """Move an incident as a person asks; illegal moves are refused with the allowed ones."""
     inc = session.get(Incident, incident_id)
     if inc is None:
@@ -143,8 +185,9 @@ def transition(session: Session, *, incident_id: int, to: str, actor: str, now: 
     return inc
 
 
-def list_incidents(session: Session, *, status: str | None = None, service: str | None = None,
-                   limit: int = 100, offset: int = 0) -> tuple[list[Incident], int]:
+def list_incidents(
+    session: Session, *, status: str | None = None, service: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[Incident], int]:
     q = select(Incident)
     if status == "open":
         q = q.where(Incident.status.in_(OPEN))

@@ -17,31 +17,44 @@ from sms_metrics.register.base import record_changes
 from sms_metrics.register.incidents.models import Incident
 
 
-
 @dataclass(frozen=True)
 class ClockEvent:
     incident_id: int
     service: str
     priority: str
-    clock: str        # response | resolution
-    kind: str         # warning | breach
+    clock: str  # response | resolution
+    kind: str  # warning | breach
     due_at: datetime
 
     def as_json(self) -> dict:
-        return {"incident_id": self.incident_id, "service": self.service, "priority": self.priority,
-                "clock": self.clock, "event": self.kind, "due_at": self.due_at.isoformat()}
+        return {
+            "incident_id": self.incident_id,
+            "service": self.service,
+            "priority": self.priority,
+            "clock": self.clock,
+            "event": self.kind,
+            "due_at": self.due_at.isoformat(),
+        }
 
 
 def check_sla_clocks(session: Session, *, now: datetime) -> list[ClockEvent]:
     """Warn and escalate open incidents whose clocks ran to 75% / 100%; returns what happened."""
     events: list[ClockEvent] = []
     open_states = lifecycle.OPEN_STATES["incident"]
-    responding = and_(Incident.acknowledged_at.is_(None),
-                      or_(and_(Incident.response_warned_at.is_(None), Incident.response_warn_at <= now),
-                          and_(Incident.response_breached_at.is_(None), Incident.response_due_at <= now)))
-    resolving = and_(Incident.status != "pending",
-                     or_(and_(Incident.resolution_warned_at.is_(None), Incident.resolution_warn_at <= now),
-                         and_(Incident.resolution_breached_at.is_(None), Incident.resolution_due_at <= now)))
+    responding = and_(
+        Incident.acknowledged_at.is_(None),
+        or_(
+            and_(Incident.response_warned_at.is_(None), Incident.response_warn_at <= now),
+            and_(Incident.response_breached_at.is_(None), Incident.response_due_at <= now),
+        ),
+    )
+    resolving = and_(
+        Incident.status != "pending",
+        or_(
+            and_(Incident.resolution_warned_at.is_(None), Incident.resolution_warn_at <= now),
+            and_(Incident.resolution_breached_at.is_(None), Incident.resolution_due_at <= now),
+        ),
+    )
     reached = or_(responding, resolving)
     # only the incidents whose clock reached a mark: indexed, whatever the number of open incidents
     for inc in session.scalars(select(Incident).where(Incident.status.in_(open_states), reached)).all():
@@ -62,8 +75,14 @@ def check_sla_clocks(session: Session, *, now: datetime) -> list[ClockEvent]:
                 if inc.status != "escalated":
                     lifecycle.check("incident", inc.status, "escalated")
                     inc.status = "escalated"
-                record_changes(session, kind="incident", record_id=inc.id, actor="sla-clock", at=now,
-                               changes={"status": (before, inc.status), breached: (None, now)})
+                record_changes(
+                    session,
+                    kind="incident",
+                    record_id=inc.id,
+                    actor="sla-clock",
+                    at=now,
+                    changes={"status": (before, inc.status), breached: (None, now)},
+                )
                 events.append(ClockEvent(inc.id, inc.service, inc.priority, clock, "breach", due))
         if len(events) > before_events:
             inc.updated_at = now

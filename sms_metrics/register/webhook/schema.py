@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -35,7 +35,7 @@ class WebhookAlert(BaseModel):
             return None
         if v.tzinfo is None:
             raise ValueError("timestamps must carry a time zone (RFC 3339)")
-        return None if v.year < 1971 else v.astimezone(timezone.utc)   # Alertmanager sends 0001-01-01 for 'none'
+        return None if v.year < 1971 else v.astimezone(UTC)  # Alertmanager sends 0001-01-01 for 'none'
 
     @field_validator("startsAt")
     @classmethod

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
@@ -27,10 +27,12 @@ def bearer_ok(request: Request, expected: str | None) -> bool:
 
 def admin_guard(state):
     """FastAPI dependency of the admin API: the SMS_ADMIN_TOKEN bearer token, else 401; the actor's name."""
+
     def admin(request: Request) -> str:
         if not bearer_ok(request, state.settings.admin_token):
             raise HTTPException(401, "missing or wrong bearer token")
         return "admin"
+
     return admin
 
 
@@ -53,8 +55,12 @@ def webhook_router(state) -> APIRouter:
     async def alertmanager(request: Request) -> dict:
         if not bearer_ok(request, state.settings.webhook_token):
             state.metrics.deliveries.labels("unauthorized").inc()
-            raise HTTPException(401, "missing or wrong bearer token" if state.settings.webhook_token
-                                else "SMS_WEBHOOK_TOKEN is not set: the webhook refuses every delivery")
+            raise HTTPException(
+                401,
+                "missing or wrong bearer token"
+                if state.settings.webhook_token
+                else "SMS_WEBHOOK_TOKEN is not set: the webhook refuses every delivery",
+            )
         body = await read_limited(request, state.settings.webhook_max_bytes)
         try:
             data = json.loads(body)
@@ -65,22 +71,31 @@ def webhook_router(state) -> APIRouter:
             payload = WebhookPayload.model_validate(data)
         except ValidationError as exc:
             state.metrics.deliveries.labels("invalid").inc()
-            problems = [f"{format_loc(tuple(e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-                        for e in exc.errors()[:20]]
-            raise HTTPException(422, {"error": "not an Alertmanager v4 webhook payload", "problems": problems}) from None
-        now = datetime.now(timezone.utc)
+            problems = [
+                f"{format_loc(tuple(e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()[:20]
+            ]
+            raise HTTPException(
+                422, {"error": "not an Alertmanager v4 webhook payload", "problems": problems}
+            ) from None
+        now = datetime.now(UTC)
         if state.settings.webhook_skip_write:
             return {"received": len(payload.alerts), "truncated": payload.truncatedAlerts, "actions": {"skipped": 1}}
         if state.writer.pending >= state.settings.webhook_max_pending:
             state.metrics.deliveries.labels("overloaded").inc()
-            raise HTTPException(503, f"overloaded: {state.writer.pending} deliveries are waiting to be written; "
-                                     "Alertmanager will retry", headers={"Retry-After": "1"})
+            raise HTTPException(
+                503,
+                f"overloaded: {state.writer.pending} deliveries are waiting to be written; Alertmanager will retry",
+                headers={"Retry-After": "1"},
+            )
 
         actions = await state.writer.write(payload, body, now)
         state.metrics.deliveries.labels("ok").inc()
         if payload.truncatedAlerts:
-            log.warning("delivery %s: %d alerts truncated by Alertmanager; they are left as they are",
-                        payload.groupKey, payload.truncatedAlerts)
+            log.warning(
+                "delivery %s: %d alerts truncated by Alertmanager; they are left as they are",
+                payload.groupKey,
+                payload.truncatedAlerts,
+            )
         return {"received": len(payload.alerts), "truncated": payload.truncatedAlerts, "actions": dict(actions)}
 
     return router

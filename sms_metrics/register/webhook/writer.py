@@ -18,7 +18,7 @@ import multiprocessing
 from abc import ABC, abstractmethod
 from collections import Counter as Tally
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.config import Settings
@@ -30,18 +30,22 @@ from sms_metrics.register.webhook.schema import WebhookPayload
 log = logging.getLogger(__name__)
 
 
-def write_delivery(sessions, payload: WebhookPayload, *, catalogue: Catalogue | None, now: datetime,
-                   reopen_window: timedelta) -> dict[str, int]:
+def write_delivery(
+    sessions, payload: WebhookPayload, *, catalogue: Catalogue | None, now: datetime, reopen_window: timedelta
+) -> dict[str, int]:
     """Apply one delivery in one transaction; what happened to its alerts, counted."""
     with transaction(sessions) as session:
-        return dict(Tally(ingest_alerts(session, alerts=payload.alerts, catalogue=catalogue, now=now,
-                                        reopen_window=reopen_window)))
+        return dict(
+            Tally(
+                ingest_alerts(session, alerts=payload.alerts, catalogue=catalogue, now=now, reopen_window=reopen_window)
+            )
+        )
 
 
 class DeliveryWriter(ABC):
     pending: int = 0
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 - optional hook
         """Get ready (the app's lifespan calls it)."""
 
     @abstractmethod
@@ -49,8 +53,7 @@ class DeliveryWriter(ABC):
         """Commit the delivery; raise DatabaseBusy when it cannot be written now."""
 
     @abstractmethod
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 class ThreadWriter(DeliveryWriter):
@@ -63,8 +66,9 @@ class ThreadWriter(DeliveryWriter):
         self.pending += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(
-                self._pool, lambda: write_delivery(self.sessions, payload, catalogue=self.catalogue, now=now,
-                                                   reopen_window=window))
+                self._pool,
+                lambda: write_delivery(self.sessions, payload, catalogue=self.catalogue, now=now, reopen_window=window),
+            )
         finally:
             self.pending -= 1
 
@@ -84,13 +88,17 @@ def _writer_main(conn, settings: Settings, catalogue: Catalogue | None) -> None:
             break
         try:
             payload = WebhookPayload.model_validate_json(body)
-            reply = ("ok", write_delivery(sessions, payload, catalogue=catalogue,
-                                          now=datetime.fromtimestamp(now, timezone.utc), reopen_window=window))
+            reply = (
+                "ok",
+                write_delivery(
+                    sessions, payload, catalogue=catalogue, now=datetime.fromtimestamp(now, UTC), reopen_window=window
+                ),
+            )
         except DatabaseBusy as exc:
             reply = ("busy", str(exc))
         except InputError as exc:
             reply = ("input", str(exc))
-        except Exception as exc:          # noqa: BLE001 - reported to the server, which answers 503
+        except Exception as exc:
             reply = ("error", f"{type(exc).__name__}: {exc}")
         try:
             conn.send(reply)
@@ -112,8 +120,9 @@ class ProcessWriter(DeliveryWriter):
 
     def start(self) -> None:
         self._conn, child = self._ctx.Pipe()
-        self._proc = self._ctx.Process(target=_writer_main, args=(child, self.settings, self.catalogue),
-                                       name="sms-register-writer", daemon=True)
+        self._proc = self._ctx.Process(
+            target=_writer_main, args=(child, self.settings, self.catalogue), name="sms-register-writer", daemon=True
+        )
         self._proc.start()
         child.close()
 

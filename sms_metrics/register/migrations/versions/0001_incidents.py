@@ -3,6 +3,7 @@
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -57,8 +58,14 @@ def upgrade() -> None:
         sa.Column("linked_incident_id", sa.Integer, sa.ForeignKey("incidents.id")),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
-    op.create_index("uq_incidents_open_fingerprint", "incidents", ["fingerprint"], unique=True,
-                    sqlite_where=sa.text(OPEN_SQL), postgresql_where=sa.text(OPEN_SQL))
+    op.create_index(
+        "uq_incidents_open_fingerprint",
+        "incidents",
+        ["fingerprint"],
+        unique=True,
+        sqlite_where=sa.text(OPEN_SQL),
+        postgresql_where=sa.text(OPEN_SQL),
+    )
     op.create_table(
         "incident_occurrences",
         sa.Column("id", sa.Integer, primary_key=True),

@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -37,7 +38,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("incidents") as batch:
-        for col in ("problem_id", "resolution_breached_at", "resolution_warned_at", "response_breached_at",
-                    "response_warned_at", "pending_since"):
+        for col in (
+            "problem_id",
+            "resolution_breached_at",
+            "resolution_warned_at",
+            "response_breached_at",
+            "response_warned_at",
+            "pending_since",
+        ):
             batch.drop_column(col)
     op.drop_table("problems")

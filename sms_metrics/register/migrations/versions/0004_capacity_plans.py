@@ -3,6 +3,7 @@
 Revision ID: 0004
 Revises: 0003
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -49,8 +50,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_capacity_plans_service", "capacity_plans", ["service"])
     op.create_index("ix_capacity_plans_status", "capacity_plans", ["status"])
-    op.create_index("uq_capacity_plans_current", "capacity_plans", ["service", "resource"], unique=True,
-                    sqlite_where=CURRENT, postgresql_where=CURRENT)
+    op.create_index(
+        "uq_capacity_plans_current",
+        "capacity_plans",
+        ["service", "resource"],
+        unique=True,
+        sqlite_where=CURRENT,
+        postgresql_where=CURRENT,
+    )
 
 
 def downgrade() -> None:
