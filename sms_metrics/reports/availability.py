@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -214,13 +214,16 @@ def measure_catalogue(
     now: datetime | None = None,
     concurrency: int = 4,
     on_done: Callable[[ServiceReport], None] | None = None,
+    extra_windows: Mapping[str, list[tuple[datetime, datetime]]] | None = None,
 ) -> list[ServiceReport]:
-    """Reports for one service (``service``) or every service, ``concurrency`` queries at a time."""
+    """Reports for one service (``service``) or every service, ``concurrency`` queries at a time;
+    ``extra_windows`` adds maintenance windows per service (approved change windows)."""
     services = [catalogue.service(service)] if service else list(catalogue.services)
     prom.major_version()
     retention = prom.retention_seconds()
     now = now or datetime.now(UTC)
-    plans = [plan_service(s, period_text, now=now) for s in services]
+    extra = extra_windows or {}
+    plans = [plan_service(s, period_text, now=now, extra_windows=extra.get(s.name, ())) for s in services]
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         batched = _batched_states(prom, plans, pool, max(1, concurrency))
