@@ -62,7 +62,7 @@ spec:
 
 
 def test_sloth_events_slo_becomes_an_events_sli_with_window_template():
-    cat = import_documents(SLOTH, "sloth.yaml")
+    cat = import_documents(SLOTH, "sloth.yaml").catalogue
     slo = cat.service("myservice").slos[0]
     assert slo.name == "requests-availability" and slo.objective == 99.9
     assert slo.sli.events.errors.endswith("[{{window}}]))")
@@ -70,7 +70,7 @@ def test_sloth_events_slo_becomes_an_events_sli_with_window_template():
 
 
 def test_openslo_ratio_and_threshold_metrics():
-    cat = import_documents(OPENSLO, "openslo.yaml")
+    cat = import_documents(OPENSLO, "openslo.yaml").catalogue
     web = cat.service("web-shop")
     ratio, latency = web.slos
     assert ratio.objective == pytest.approx(99.5) and ratio.window == "28d"
@@ -79,7 +79,7 @@ def test_openslo_ratio_and_threshold_metrics():
 
 
 def test_imported_catalogue_round_trips_through_the_loader():
-    text = dump_catalogue(import_documents(SLOTH + "---\n" + OPENSLO, "mixed.yaml"))
+    text = dump_catalogue(import_documents(SLOTH + "---\n" + OPENSLO, "mixed.yaml").catalogue)
     again = parse_catalogue(text)
     assert [s.name for s in again.services] == ["myservice", "web-shop"]
 
