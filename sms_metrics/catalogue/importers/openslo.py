@@ -132,7 +132,8 @@ def _objective(obj: Obj, name: str, ctx: dict, b: Builder, ix: Index) -> Found |
     ind = _indicator(obj, ix) if ("indicator" in obj.data or "indicatorRef" in obj.data) else ctx["indicator"]
     mapped = _sli(ind, obj, ctx["method"], b, ix) if ind is not None else None
     objective = _target(obj)
-    slo = {"name": name, "display_name": obj.text("displayName") or ctx["display"], "objective": objective}
+    shown = [x for x in (ctx["display"], obj.text("displayName")) if x]  # the SLO's, the objective's
+    slo = {"name": name, "display_name": ": ".join(shown) or None, "objective": objective}
     if ctx["method"] == "Occurrences":
         obj.done(dict.fromkeys(("timeSliceWindow", "timeSliceTarget"), "only for Timeslices: not used by Occurrences"))
     else:

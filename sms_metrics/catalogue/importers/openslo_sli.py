@@ -144,9 +144,12 @@ def ratio_queries(rm: Obj, b: Builder, ix: Index) -> tuple[str, str, bool] | Non
     elif not isinstance(counter, bool):
         rm.r.fail(rm.at / "counter", "expected true or false")
     counter = counter is not False
-    for key in ("raw", "rawType"):
-        if rm.get(key) is not None:
-            rm.r.refuse(rm.at / key, "a precomputed ratio cannot be carried: give good (or bad) and total")
+    raw = [key for key in ("raw", "rawType") if rm.get(key) is not None]
+    for key in raw:
+        rm.r.refuse(rm.at / key, "a precomputed ratio cannot be carried: give good (or bad) and total")
+    if raw:
+        rm.done(dict.fromkeys(("good", "bad", "total"), "part of the refused ratio"))
+        return None
     good, bad = (_windowed(rm, k, counter, b, ix) for k in ("good", "bad"))
     total = _windowed(rm, "total", counter, b, ix)
     if rm.data.get("good") is not None and rm.data.get("bad") is not None:

@@ -94,7 +94,7 @@ def _events(sli: Obj, keys: dict[str, str], b: Builder) -> dict | None:
         q = ev.text(name, required=True)
         if q is not None and not WINDOW_TEMPLATE.search(q):
             ev.r.refuse(ev.at / name, "has no {{.window}}: Sloth would record one value for every window")
-        if q is not None:
+        elif q is not None:
             out[key] = b.query(ev.at / name, WINDOW_TEMPLATE.sub("{{window}}", q))
     ev.done()
     return {"events": out} if len(out) == 2 else None
