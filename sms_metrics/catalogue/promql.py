@@ -57,6 +57,12 @@ def _closing(toks: list[Tok], i: int) -> int:
     return len(toks)
 
 
+def _inside(query: str, toks: list[Tok], i: int) -> str:
+    """The text between the bracket at ``i`` and the one closing it."""
+    close = _closing(toks, i)
+    return query[toks[i].end : toks[close].start] if close < len(toks) else query[toks[i].end :]
+
+
 def _is(toks: list[Tok], i: int, text: str) -> bool:
     return i < len(toks) and toks[i].kind == "op" and toks[i].text == text
 
@@ -95,7 +101,7 @@ def problems(query: str, store: str = "prometheus") -> list[str]:
             "(set `store: victoriametrics` in the catalogue if the store is VictoriaMetrics)"
         )
     ranged = [i for i, t in enumerate(toks) if t.text == "[" and i and toks[i - 1].text == ")"]
-    if not vm and any(all(x.text != ":" for x in toks[i : _closing(toks, i)]) for i in ranged):
+    if not vm and any(":" not in _inside(query, toks, i) for i in ranged):
         out.append("takes a range of an expression (MetricsQL); PromQL needs a subquery such as (expr)[5m:]")
     return out
 
@@ -177,8 +183,7 @@ def apply_window(query: str, counter: bool) -> str:
             last = s.after
         elif s.range_tok is not None:
             close = toks[_closing(toks, s.range_tok)]
-            inner = toks[s.range_tok + 1 : _closing(toks, s.range_tok)]
-            if s.fn not in ("rate", "increase", "irate") or any(x.text == ":" for x in inner):
+            if s.fn not in ("rate", "increase", "irate") or ":" in _inside(query, toks, s.range_tok):
                 raise ValueError(f"takes a range outside rate()/increase() ({query[s.start : s.after]})")
             out += [query[last : toks[s.range_tok].end], WINDOW]
             last = close.start

@@ -159,12 +159,12 @@ def _render(cat: Catalogue, extra: dict[tuple, dict]) -> str:
     for svc in cat.services:
         doc = _service_doc(svc)
         if extra.get((svc.name,)):
-            doc["metadata"]["annotations"] = {"sms-metrics/service": json.dumps(extra[(svc.name,)], sort_keys=True)}
+            doc["metadata"]["annotations"] = {"sms-metrics/service": json.dumps(extra[(svc.name,)])}
         docs.append(doc)
         for slo in svc.slos:
             doc = _slo_doc(svc, slo, names[(svc.name, slo.name)], kind)
             if extra.get((svc.name, slo.name)):
-                text = json.dumps(extra[(svc.name, slo.name)], sort_keys=True)
+                text = json.dumps(extra[(svc.name, slo.name)])
                 doc["metadata"]["annotations"] = {"sms-metrics/slo": text}
             docs.append(doc)
     body = yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True, width=120)

@@ -133,7 +133,7 @@ def _objective(obj: Obj, name: str, ctx: dict, b: Builder, ix: Index) -> Found |
     mapped = _sli(ind, obj, ctx["method"], b, ix) if ind is not None else None
     objective = _target(obj)
     shown = [x for x in (ctx["display"], obj.text("displayName")) if x]  # the SLO's, the objective's
-    slo = {"name": name, "display_name": ": ".join(shown) or None, "objective": objective}
+    slo: dict[str, Any] = {"name": name, "display_name": ": ".join(shown) or None, "objective": objective}
     if ctx["method"] == "Occurrences":
         obj.done(dict.fromkeys(("timeSliceWindow", "timeSliceTarget"), "only for Timeslices: not used by Occurrences"))
     else:
