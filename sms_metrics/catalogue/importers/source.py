@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from sms_metrics.catalogue.alerting import LABEL_NAME
+from sms_metrics.catalogue.alerting import LABEL_NAME, RESERVED_LABELS
 from sms_metrics.catalogue.yamlsource import format_loc, line_of
 
 
@@ -159,6 +159,8 @@ class Obj:
         for k, v in value.items():
             if not LABEL_NAME.match(str(k)) or str(k).startswith("__"):
                 self.r.refuse(self.at / key / str(k), f"not a valid Prometheus {what} name")
+            elif what == "label" and k in RESERVED_LABELS:
+                self.r.refuse(self.at / key / str(k), "a label sms-metrics sets itself on every series and alert")
             elif isinstance(v, list):
                 out[str(k)] = ",".join(scalar_text(x) for x in v)
             elif isinstance(v, dict) or v is None:
