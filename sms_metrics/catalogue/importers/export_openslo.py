@@ -116,9 +116,7 @@ def _slo_doc(svc: Service, slo: SLO, name: str, kind: str) -> dict:
     if slo.labels:
         meta["labels"] = slo.labels
     spec: dict = {"description": slo.description} if slo.description else {}
-    spec.update(
-        service=svc.sloth_service or svc.name, indicator={"metadata": {"name": f"{name}-sli"}, "spec": indicator}
-    )
+    spec.update(service=svc.name, indicator={"metadata": {"name": f"{name}-sli"}, "spec": indicator})
     spec["timeWindow"] = _window(svc, slo)
     objective["target"] = round(slo.objective / 100, 12)
     if slo.sli.kind in ("threshold", "probe") and slo.step != "60s":
@@ -133,7 +131,7 @@ def _slo_doc(svc: Service, slo: SLO, name: str, kind: str) -> dict:
 
 
 def _service_doc(svc: Service) -> dict:
-    meta: dict = {"name": svc.sloth_service or svc.name}
+    meta: dict = {"name": svc.name}
     if svc.display_name:
         meta["displayName"] = svc.display_name
     if svc.labels:
