@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import yaml
 
+from sms_metrics.catalogue.alerting import AlertSpec
 from sms_metrics.catalogue.importers import import_documents
 from sms_metrics.catalogue.importers.compare import differences
 from sms_metrics.catalogue.importers.export_common import HEADER, ExportResult, Refusals, raise_errors
@@ -31,7 +32,7 @@ WHY = {
     "sli": "Sloth has no such SLI: it becomes an events SLI",
     "description": "Sloth has no service description",
 }
-SENTINEL = 987654.0  # a window no SLO uses: replaced by Sloth's template
+SENTINEL = 987654.0  # a window no SLO uses (11d10h20m54s): replaced by Sloth's template
 
 
 def _sloth_query(q: str) -> str:
@@ -49,7 +50,7 @@ def _sli(slo: SLO, r: Refusals, loc: tuple) -> dict:
     return {"raw": {"error_ratio_query": raw}}
 
 
-def _alert(spec, severity: str) -> dict:
+def _alert(spec: AlertSpec) -> dict:
     out: dict = {"disable": spec.disable} if spec.disable else {}
     return out | {k: v for k, v in (("labels", spec.labels), ("annotations", spec.annotations)) if v}
 
@@ -67,7 +68,7 @@ def _alerting(slo: SLO) -> dict:
         out["name"] = a.name or "ErrorBudgetBurn"
     if a.labels:
         out["labels"] = a.labels
-    out.update(page_alert=_alert(a.page, "page"), ticket_alert=_alert(a.ticket, "ticket"))
+    out.update(page_alert=_alert(a.page), ticket_alert=_alert(a.ticket))
     if a.annotations:
         for key in ("page_alert", "ticket_alert"):
             out[key]["annotations"] = {**a.annotations, **out[key].get("annotations", {})}
