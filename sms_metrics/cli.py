@@ -20,7 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 report_app = typer.Typer(help="Service reports (availability and SLA).", no_args_is_help=True)
-catalogue_app = typer.Typer(help="Validate and import service catalogues.", no_args_is_help=True)
+catalogue_app = typer.Typer(help="Validate, import and export service catalogues.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 app.add_typer(catalogue_app, name="catalogue")
 rules_app = typer.Typer(
@@ -78,18 +78,31 @@ def catalogue_validate(path: Path = typer.Argument(..., help="The catalogue file
 
 @catalogue_app.command("import")
 def catalogue_import(
-    files: list[Path] = typer.Argument(..., help="Sloth (prometheus/v1) or OpenSLO v1 YAML files."),
+    files: list[Path] = typer.Argument(..., help="Sloth, Kubernetes PrometheusServiceLevel, OpenSLO v1/v1alpha files."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write the catalogue here instead of stdout."),
+    lenient: bool = typer.Option(False, "--lenient", help="Leave out what cannot be carried, with a warning each."),
+    store: str | None = typer.Option(None, "--store", help="prometheus or victoriametrics (MetricsQL queries)."),
 ):
     """Convert Sloth and OpenSLO SLO definitions into an sms-metrics catalogue."""
-    from sms_metrics.catalogue.importers import import_files
-    from sms_metrics.catalogue.writer import dump_catalogue
+    from sms_metrics.commands.catalogue import run_import
 
-    text = dump_catalogue(import_files(files))
-    if out:
-        out.write_text(text)
-        log.info("wrote %s", out)
-    else:
+    text = run_import(files, out, lenient=lenient, store=store)
+    if text is not None:
+        typer.echo(text, nl=False)
+
+
+@catalogue_app.command("export")
+def catalogue_export(
+    catalogue: Path = typer.Argument(..., help="The catalogue file (sms.yaml)."),
+    fmt: str = typer.Option(..., "--format", "-f", help="sloth or openslo."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
+    lenient: bool = typer.Option(False, "--lenient", help="Export what Sloth can say, with a warning for the rest."),
+):
+    """Write the catalogue's SLOs as Sloth specs or OpenSLO documents (they import back unchanged)."""
+    from sms_metrics.commands.catalogue import run_export
+
+    text = run_export(catalogue, fmt, out, lenient=lenient)
+    if text is not None:
         typer.echo(text, nl=False)
 
 

@@ -188,7 +188,8 @@ def _batched_states(
     for i, p in enumerate(plans):
         if p.step_sli:
             q = step_queries(p.service.availability_slo().sli)
-            groups.setdefault((p.grid, q.fn, q.outer, q.limit, q.selector.split("{")[0].strip()), []).append(i)
+            key = (p.grid, q.fn, q.outer, q.op, q.limit, q.expression, q.selector.split("{")[0].strip())
+            groups.setdefault(key, []).append(i)
     jobs = []
     for members in groups.values():
         size = min(BATCH, max(1, -(-len(members) // workers)))
@@ -249,7 +250,7 @@ def _attach_recorded(prom: PrometheusPort, plans: list[Plan], now: datetime) -> 
             recent = (now - end).total_seconds() < p.grid.step  # a rolling window ending now
             by_time.setdefault(now if recent else min(now, end), []).append(p)
     for at, group in by_time.items():
-        ids = {f"{p.service.name}-{p.report.slo}": p for p in group}
+        ids = {p.service.sloth_id(p.service.availability_slo()): p for p in group}
         try:
             found = read_recorded(prom, list(ids), at)
         except PrometheusError as exc:
