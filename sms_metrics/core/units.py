@@ -53,6 +53,26 @@ def _duration(seconds: float) -> str:
     return f"{_three(seconds * 1000)} ms"
 
 
+def axis_scale(unit: str, largest: float) -> tuple[float, str]:
+    """(divisor, label) that put values up to ``largest`` on a chart axis with round ticks: GiB for
+    bytes around 1e11, % for a ratio, hours for seconds around 1e4."""
+    largest = abs(largest) if math.isfinite(largest) else 0.0
+    if unit == "bytes":
+        k = min(int(math.log(largest, 1024)) if largest >= 1 else 0, len(_IEC) - 1)
+        return 1024.0**k, _IEC[k]
+    if unit == "percent":
+        return 1.0, "%"
+    if unit == "ratio":
+        return 0.01, "%"
+    if unit == "seconds":
+        for size, name in ((86400, "days"), (3600, "hours"), (60, "minutes"), (1, "seconds")):
+            if largest >= 2 * size:
+                return float(size), name
+        return 0.001, "ms"
+    k = min(int(math.log10(largest) // 3) if largest >= 1 else 0, len(_SI) - 1)
+    return 1000.0**k, _SI[k] + ("/s" if unit == "per_second" else "")
+
+
 def human(value: float | None, unit: str = "other") -> str:
     """``value`` as a person reads it: ``470 GiB``, ``83.5%``, ``1.2k``, ``350 ms``, ``12.3k/s``."""
     if value is None or not math.isfinite(value):

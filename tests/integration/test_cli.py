@@ -50,6 +50,7 @@ def test_up_runs_the_demo_and_writes_every_format(tmp_path):
         "capacity.csv",
         "capacity.html",
         "capacity.json",
+        "capacity.md",
     ]
     reports = json.loads((tmp_path / "reports" / "availability-2026-10.json").read_text())
     assert [r["service"] for r in reports] == ["checkout", "search", "catalogue-api", "payments-gateway"]
@@ -63,6 +64,8 @@ def test_up_runs_the_demo_and_writes_every_format(tmp_path):
     left = datetime.fromisoformat(disk["exhaustion"]["at"]) - datetime.now(UTC)
     assert disk["status"] == "plan" and timedelta(days=23) < left < timedelta(days=27)  # 25 days of space left
     assert conns["status"] == "ok" and conns["exhaustion"]["at"] is None
+    assert all(p["lower_95"] >= 0 for p in disk["forecast"]) and disk["unit"] == "bytes"
+    assert "GiB" in (tmp_path / "reports" / "capacity.md").read_text()
     assert "Capacity forecasts" in done.stdout
 
 
