@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from sqlalchemy.orm import Session, sessionmaker
 
+from sms_metrics.calendar_gauges import CalendarCollector
 from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.config import Settings
 from sms_metrics.errors import InputError
@@ -105,6 +106,8 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
 
     registry.register(IncidentCollector(state.sessions))
     registry.register(CapacityCollector(state.sessions))
+    if catalogue is not None:
+        registry.register(CalendarCollector(catalogue))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

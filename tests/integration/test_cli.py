@@ -120,3 +120,14 @@ def test_unknown_service_and_bad_period_are_clear_errors(catalogue_file, history
         "pdf",
     )
     assert done.returncode == 2 and "--format 'pdf' is not supported" in done.stderr
+
+
+@pytest.mark.parametrize("command", [["report", "availability"], ["forecast"]])
+def test_an_unreachable_prometheus_is_one_line_after_the_retries(command):
+    from sms_metrics.demo import DEMO_CATALOGUE
+
+    done = run_cli(*command, "-c", str(DEMO_CATALOGUE), "-p", "http://127.0.0.1:9", env={"SMS_LOG_LEVEL": "WARNING"})
+    assert done.returncode == 4
+    assert done.stderr.strip().splitlines() == [
+        "error: cannot reach Prometheus at http://127.0.0.1:9: [Errno 111] Connection refused"
+    ]
