@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sms_metrics.catalogue import parse_catalogue
-from sms_metrics.rules.generator import CALENDAR_GUARD, catalogue_rules
-from sms_metrics.rules.writer import write_rules
-from tests.integration.test_rules_promtool import _alert, _run
+from sms_metrics.rules.generator import CALENDAR_GUARD
+from tests.integration.test_rules_promtool import _alert, _run, generated_rules
 
 pytestmark = pytest.mark.integration
 
@@ -30,10 +28,7 @@ GAUGE = '{name}{{service="office", instance="sms:8080", job="sms-metrics"}}'
 
 @pytest.fixture(scope="module")
 def rules(tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("calendar-rules")
-    generated = catalogue_rules(parse_catalogue(CATALOGUE))
-    write_rules(generated, out, source="sms.yaml")
-    return {"dir": out, "groups": generated}
+    return generated_rules(CATALOGUE, tmp_path_factory.mktemp("calendar-rules"))
 
 
 def _paged(groups) -> list[dict]:
