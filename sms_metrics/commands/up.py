@@ -37,7 +37,7 @@ def _summary(reports: list[dict]) -> Table:
         a, b, c = r["availability_percent"], r["error_budget_remaining_percent"], r["data_coverage_percent"]
         table.add_row(
             r["service"],
-            r["period"]["label"],
+            r["period"]["label"] + (" (partial)" if r.get("partial") else ""),
             f"{r['target_percent']}%",
             "no data" if a is None else f"{a:.3f}%",
             "n/a" if r["met"] is None else ("yes" if r["met"] else "[red]no[/]"),

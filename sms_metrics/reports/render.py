@@ -100,9 +100,11 @@ def _yesno(met) -> str:
 
 
 def _budget(r: dict) -> str:
-    """``35.2% used, 64.8% left`` (used over 100% when overspent)."""
+    """``35.2% used, 64.8% left``, or ``208.9% used, 108.9% over budget``."""
     left = r.get("error_budget_remaining_percent")
-    return "n/a" if left is None else f"{100 - left:.1f}% used, {left:.1f}% left"
+    if left is None:
+        return "n/a"
+    return f"{100 - left:.1f}% used, " + (f"{left:.1f}% left" if left >= 0 else f"{-left:.1f}% over budget")
 
 
 def to_markdown(reports: list[dict]) -> str:
@@ -142,7 +144,7 @@ def _bars(labels: list[str], values: list[float], target: float | None) -> str |
     low = min(values + ([target] if target else []))
     ax.set_ylim(max(0, low - (100 - low) * 0.5 - 0.01), 100.0 + (100 - low) * 0.05 + 0.001)
     ax.set_ylabel("availability %")
-    ax.tick_params(axis="x", labelrotation=90, labelsize=7)
+    ax.tick_params(axis="x", labelrotation=90 if len(labels) > 12 else 0, labelsize=7)
     fig.tight_layout(rect=(0, 0.08 if target is not None else 0, 1, 1))
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

@@ -260,3 +260,32 @@ def test_a_twelve_month_trend_ends_with_the_months_own_figures(history_prometheu
 def test_a_bad_trend_is_refused():
     done = run_cli("report", "availability", "-c", "x.yaml", "--trend", "99")
     assert done.returncode == 2 and "--trend 99: give a number of months between 1 and 36" in done.stderr
+
+
+def test_the_register_can_add_change_windows_and_incidents(history_prometheus, catalogue_file):
+    from sms_metrics.adapters.prometheus import PrometheusHTTP
+    from sms_metrics.catalogue import load_catalogue
+    from sms_metrics.reports.availability import measure_catalogue
+    from sms_metrics.reports.calendar_figures import Window
+    from sms_metrics.reports.sla_document import report_dict
+
+    # the 45-minute outage from 12:00 falls half in an approved change window
+    change = Window(sc.at(2026, 10, 10, 12), sc.at(2026, 10, 10, 12, 30), "failover test", "change CHG-000007")
+    incident = {"ref": "INC-000042", "start": sc.at(2026, 10, 10, 12, 5), "end": sc.at(2026, 10, 10, 14)}
+    (rep,) = measure_catalogue(
+        PrometheusHTTP(history_prometheus.url),
+        load_catalogue(catalogue_file),
+        "2026-10",
+        service="web",
+        extra_windows=lambda service, start, end: [change] if service == "web" else [],
+        incidents=lambda service, start, end: [incident],
+    )
+    d = report_dict(rep)
+    plain = json.loads(_report(history_prometheus, catalogue_file, "web").stdout)
+    assert d["excluded_seconds"] == plain["excluded_seconds"] + 1800
+    windows = {w["source"]: w for w in d["calendar"]["maintenance"]}
+    assert windows["change CHG-000007"]["excluded_seconds"] == 1800
+    assert d["downtime_seconds"] == plain["downtime_seconds"] - 30 * 60
+    overlapping = [o for o in d["outages"] if o["incidents"]]
+    assert [(o["start"], o["incidents"][0]["ref"]) for o in overlapping] == [("2026-10-10T12:30:00Z", "INC-000042")]
+    assert overlapping[0]["incidents"][0]["start"] == "2026-10-10T12:05:00Z"
