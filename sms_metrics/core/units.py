@@ -57,8 +57,8 @@ def axis_scale(unit: str, largest: float) -> tuple[float, str]:
     """(divisor, label) that put values up to ``largest`` on a chart axis with round ticks: GiB for
     bytes around 1e11, % for a ratio, hours for seconds around 1e4."""
     largest = abs(largest) if math.isfinite(largest) else 0.0
-    if unit == "bytes":
-        k = min(int(math.log(largest, 1024)) if largest >= 1 else 0, len(_IEC) - 1)
+    if unit == "bytes":  # the largest unit that still reads 2 or more: 1.1 TiB shows as 1,100 GiB
+        k = max([0, *(i for i in range(len(_IEC)) if largest / 1024.0**i >= 2)])
         return 1024.0**k, _IEC[k]
     if unit == "percent":
         return 1.0, "%"
@@ -69,7 +69,7 @@ def axis_scale(unit: str, largest: float) -> tuple[float, str]:
             if largest >= 2 * size:
                 return float(size), name
         return 0.001, "ms"
-    k = min(int(math.log10(largest) // 3) if largest >= 1 else 0, len(_SI) - 1)
+    k = max([0, *(i for i in range(len(_SI)) if largest / 1000.0**i >= 10)])  # 2,000 stays 2,000; 12,000 is 12k
     return 1000.0**k, _SI[k] + ("/s" if unit == "per_second" else "")
 
 

@@ -34,7 +34,9 @@ def _history(ax, doc: dict, history: Series | None, scale: float) -> None:
 def _forecast(ax, doc: dict, scale: float) -> None:
     t = [parse_time(p["t"]) for p in doc["forecast"]]
     lo95, hi95 = _column(doc, "lower_95", scale), _column(doc, "upper_95", scale)
-    ax.fill_between(t, lo95, hi95, color="#90caf9", alpha=0.8, linewidth=0, label="95% band")
+    half = np.nanmax((hi95 - lo95) * scale / 2) if len(t) else np.nan
+    width = f" (up to ±{human(float(half), doc.get('unit', 'other'))})" if np.isfinite(half) else ""
+    ax.fill_between(t, lo95, hi95, color="#90caf9", alpha=0.8, linewidth=0, label=f"95% band{width}")
     ax.fill_between(
         t,
         _column(doc, "lower_80", scale),
