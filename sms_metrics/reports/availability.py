@@ -4,8 +4,8 @@ Every SLO of a service is measured; the SLA's own figures are those of the SLO n
 ``availability`` (else the first), against the SLA's target. Two optional providers let the register
 add what it knows (``measure_catalogue``):
 
-- ``extra_windows(service, start, end) -> [Window]``: maintenance windows beyond the catalogue's
-  (approved change windows); they are excluded exactly like the catalogue's;
+- ``extra_windows(service, start, end) -> [Window]`` (or a mapping ``{service: [(start, end), ...]}``):
+  maintenance windows beyond the catalogue's (approved change windows), excluded exactly like its own;
 - ``incidents(service, start, end) -> [dict]``: incidents of the service, each with ``start`` and
   ``end`` (None while open) datetimes and any fields to show; each outage lists those overlapping it.
 """
@@ -13,7 +13,7 @@ add what it knows (``measure_catalogue``):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +33,8 @@ from sms_metrics.sli.reader import StepData, StepGrid, read_event_counts, read_s
 
 log = logging.getLogger(__name__)
 BATCH = 250
-WindowsProvider = Callable[[str, datetime, datetime], list[Window]]
+# a provider (service, start, end) -> windows, or a mapping service -> [(start, end) or Window]
+WindowsProvider = Callable[[str, datetime, datetime], list] | Mapping[str, list]
 IncidentsProvider = Callable[[str, datetime, datetime], list[dict]]
 
 
@@ -214,7 +215,8 @@ def _batched_states(
     for i, p in enumerate(plans):
         if p.step_sli:
             q = step_queries(p.slo.sli)
-            groups.setdefault((p.grid, q.fn, q.outer, q.limit, q.selector.split("{")[0].strip()), []).append(i)
+            key = (p.grid, q.fn, q.outer, q.op, q.limit, q.expression, q.selector.split("{")[0].strip())
+            groups.setdefault(key, []).append(i)
     jobs = []
     for members in groups.values():
         size = min(BATCH, max(1, -(-len(members) // workers)))
@@ -244,7 +246,8 @@ def measure_catalogue(
     incidents: IncidentsProvider | None = None,
     trend_months: int = 0,
 ) -> list[ServiceReport]:
-    """Reports for one service (``service``) or every service, ``concurrency`` queries at a time."""
+    """Reports for one service (``service``) or every service, ``concurrency`` queries at a time;
+    ``extra_windows`` adds maintenance windows per service (approved change windows)."""
     services = [catalogue.service(service)] if service else list(catalogue.services)
     prom.major_version()
     retention = prom.retention_seconds()
@@ -277,9 +280,15 @@ def measure_catalogue(
     return reports
 
 
+def windows_of(extra: WindowsProvider | None, service: str, start: datetime, end: datetime) -> list[Window]:
+    """The extra maintenance windows of ``service`` in ``[start, end)``, from a provider or a mapping."""
+    if extra is None:
+        return []
+    found = extra.get(service, []) if isinstance(extra, Mapping) else extra(service, start, end)
+    return [w if isinstance(w, Window) else Window(w[0], w[1], None, "approved change") for w in found]
+
+
 def _shell(service: Service, period_text: str, now: datetime, extra_windows: WindowsProvider | None):
-    windows: list[Window] = []
-    if extra_windows is not None:
-        probe = parse_period(period_text, _tz(service), now=now)
-        windows = list(extra_windows(service.name, probe.start, probe.end))
+    probe = parse_period(period_text, _tz(service), now=now)
+    windows = windows_of(extra_windows, service.name, probe.start, probe.end)
     return plan_service(service, period_text, now=now, windows=windows)

@@ -22,7 +22,7 @@ def attach_recorded(prom: PrometheusPort, pairs: list, now: datetime) -> None:
         recent = (now - end).total_seconds() < plan.grid.step
         by_time.setdefault(now if recent else min(now, end), []).append((rep, plan))
     for at, group in by_time.items():
-        ids = {f"{rep.service}-{rep.slo}": (rep, plan) for rep, plan in group}
+        ids = {plan.service.sloth_id(plan.slo): (rep, plan) for rep, plan in group}
         try:
             found = read_recorded(prom, list(ids), at)
         except PrometheusError as exc:

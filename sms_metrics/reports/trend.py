@@ -16,7 +16,7 @@ from sms_metrics.catalogue.model import Service
 from sms_metrics.core.availability import summarise_events, summarise_steps
 from sms_metrics.core.periods import Period, month_period, zone
 from sms_metrics.errors import InputError
-from sms_metrics.reports.availability import ServiceReport, WindowsProvider
+from sms_metrics.reports.availability import ServiceReport, WindowsProvider, windows_of
 from sms_metrics.reports.calendar_figures import calendar_of
 from sms_metrics.sli.reader import BLOCK_SECONDS, StepGrid, read_event_counts, read_step_states
 
@@ -95,5 +95,5 @@ def attach_trends(
         if svc.availability_slo() is None or rep.target_percent is None:
             continue
         months = months_ending(rep.period, n, rep.timezone)
-        windows = list(extra_windows(svc.name, months[0].start, months[-1].end)) if extra_windows else []
+        windows = windows_of(extra_windows, svc.name, months[0].start, months[-1].end)
         rep.trend = service_trend(prom, svc, rep, n, now=now, windows=windows)
