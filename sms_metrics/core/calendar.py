@@ -120,6 +120,8 @@ def maintenance_mask(starts: pd.DatetimeIndex, windows: list[tuple[datetime, dat
 
 def in_service_hours(hours: ServiceHours, tz_name: str, at: datetime) -> bool:
     """Whether the instant ``at`` lies inside the service hours (read in ``tz_name``)."""
+    import pandas as pd
+
     return not bool(outside_hours_mask(pd.DatetimeIndex([pd.Timestamp(at)]), hours, tz_name)[0])
 
 
