@@ -37,6 +37,7 @@ from sms_metrics.probing.scheduler import Scheduler
 from sms_metrics.register.capacity.metrics import CapacityCollector
 from sms_metrics.register.db import DatabaseBusy
 from sms_metrics.register.incidents.metrics import IncidentCollector
+from sms_metrics.register.limits import BodyLimit
 from sms_metrics.register.records.api import authenticate, kind_router
 from sms_metrics.register.records.metrics import RegisterCollector
 from sms_metrics.register.tokens import tokens_router
@@ -220,6 +221,11 @@ def create_app(
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.api_max_body_bytes,
+        skip=frozenset({"/api/v1/webhooks/alertmanager"}),  # it has its own limit, checked after the token
+    )
     principal = authenticate(system)
     app.include_router(probe_router(ProbeGate(targets, modules, settings.probe_allowlist)))
     app.include_router(webhook_router(state))
