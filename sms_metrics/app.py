@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
 from sms_metrics.bootstrap import System, build
+from sms_metrics.calendar_gauges import CalendarCollector
 from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.config import Settings
 from sms_metrics.errors import (
@@ -181,6 +182,8 @@ def create_app(
     registry.register(IncidentCollector(system.readers))
     registry.register(CapacityCollector(system.readers))
     registry.register(RegisterCollector(system.readers, system.records.kinds))
+    if system.catalogue is not None:
+        registry.register(CalendarCollector(system.catalogue))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

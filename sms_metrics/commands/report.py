@@ -14,8 +14,10 @@ from sms_metrics.catalogue import load_catalogue
 from sms_metrics.config import Settings
 from sms_metrics.core.periods import parse_period, previous_month
 from sms_metrics.errors import InputError
-from sms_metrics.reports.availability import measure_catalogue, report_dict
+from sms_metrics.reports.availability import measure_catalogue
 from sms_metrics.reports.render import FORMATS, render
+from sms_metrics.reports.sla_document import report_dict
+from sms_metrics.reports.trend import MAX_MONTHS
 
 log = logging.getLogger(__name__)
 NO_DATA_EXIT = 3
@@ -46,7 +48,18 @@ def change_windows(settings: Settings, catalogue, period: str) -> dict[str, list
     return windows
 
 
-def produce_reports(settings: Settings, *, catalogue, prom, service, period, show_progress=True) -> list[dict]:
+def produce_reports(
+    settings: Settings,
+    *,
+    catalogue,
+    prom,
+    service,
+    period,
+    show_progress=True,
+    trend=0,
+    extra_windows=None,
+    incidents=None,
+) -> list[dict]:
     """Measure and return report dicts, with a progress bar on stderr for many services."""
     total = 1 if service else len(catalogue.services)
     console = Console(stderr=True)
@@ -67,7 +80,9 @@ def produce_reports(settings: Settings, *, catalogue, prom, service, period, sho
             service=service,
             concurrency=settings.prometheus_concurrency,
             on_done=lambda _r: progress.advance(task),
-            extra_windows=change_windows(settings, catalogue, period),
+            trend_months=trend,
+            extra_windows=change_windows(settings, catalogue, period) if extra_windows is None else extra_windows,
+            incidents=incidents,
         )
     return [report_dict(r) for r in reports]
 
@@ -81,16 +96,19 @@ def run_availability_report(
     period: str | None,
     fmt: str,
     out: Path | None,
+    trend: int = 0,
 ) -> int:
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r} is not supported: use one of {', '.join(FORMATS)}")
+    if trend and not 1 <= trend <= MAX_MONTHS:
+        raise InputError(f"--trend {trend}: give a number of months between 1 and {MAX_MONTHS}")
     cat = load_catalogue(catalogue)
     if service:
         cat.service(service)
     prom = PrometheusHTTP.from_settings(settings, prometheus)
     period = period or previous_month(datetime.now(UTC)).label
     log.info("measuring %s over %s from %s", service or f"{len(cat.services)} services", period, prom.url)
-    reports = produce_reports(settings, catalogue=cat, prom=prom, service=service, period=period)
+    reports = produce_reports(settings, catalogue=cat, prom=prom, service=service, period=period, trend=trend)
     text = render(reports, fmt, single=bool(service))
     if out:
         out.write_text(text)

@@ -116,3 +116,15 @@ def maintenance_mask(starts: pd.DatetimeIndex, windows: list[tuple[datetime, dat
         lo, hi = pd.Timestamp(a).value, pd.Timestamp(b).value
         mask |= (ts >= lo) & (ts < hi)
     return mask
+
+
+def in_service_hours(hours: ServiceHours, tz_name: str, at: datetime) -> bool:
+    """Whether the instant ``at`` lies inside the service hours (read in ``tz_name``)."""
+    import pandas as pd
+
+    return not bool(outside_hours_mask(pd.DatetimeIndex([pd.Timestamp(at)]), hours, tz_name)[0])
+
+
+def in_windows(windows: list[tuple[datetime, datetime]], at: datetime) -> bool:
+    """Whether ``at`` lies inside one of the ``[start, end)`` windows."""
+    return any(a <= at < b for a, b in windows)
