@@ -38,6 +38,7 @@ from sms_metrics.register.capacity.metrics import CapacityCollector
 from sms_metrics.register.db import DatabaseBusy
 from sms_metrics.register.incidents.metrics import IncidentCollector
 from sms_metrics.register.limits import BodyLimit
+from sms_metrics.register.measures import active_windows
 from sms_metrics.register.records.api import authenticate, kind_router
 from sms_metrics.register.records.metrics import RegisterCollector
 from sms_metrics.register.tokens import tokens_router
@@ -183,7 +184,8 @@ def create_app(
     registry.register(CapacityCollector(system.readers))
     registry.register(RegisterCollector(system.readers, system.records.kinds))
     if system.catalogue is not None:
-        registry.register(CalendarCollector(system.catalogue))
+        services = [s.name for s in system.catalogue.services]
+        registry.register(CalendarCollector(system.catalogue, extra_windows=active_windows(system, services)))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -12,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sms_metrics.adapters.prometheus import PrometheusHTTP
 from sms_metrics.catalogue import load_catalogue
 from sms_metrics.config import Settings
-from sms_metrics.core.periods import parse_period, previous_month
+from sms_metrics.core.periods import previous_month
 from sms_metrics.errors import InputError
 from sms_metrics.reports.availability import measure_catalogue
 from sms_metrics.reports.render import FORMATS, render
@@ -23,29 +24,21 @@ log = logging.getLogger(__name__)
 NO_DATA_EXIT = 3
 
 
-def change_windows(settings: Settings, catalogue, period: str) -> dict[str, list]:
-    """The approved maintenance windows of changes in the register (when one is configured), per service."""
+@contextlib.contextmanager
+def register_providers(settings: Settings, catalogue):
+    """The register's approved change windows and incidents for the reports, when a register is
+    configured (SMS_DATABASE_URL set, or the default file present); (None, None) otherwise."""
     from sms_metrics.bootstrap import build, register_in_use
-    from sms_metrics.register.kinds.changes import maintenance_windows
+    from sms_metrics.register.measures import change_windows, overlapping_incidents
 
     if not register_in_use(settings):
-        return {}
-    span = parse_period(period, "UTC", now=datetime.now(UTC))
+        yield None, None
+        return
     system = build(settings, catalogue=catalogue)
     try:
-        with system.readers() as session:
-            windows = maintenance_windows(
-                session,
-                [s.name for s in catalogue.services],
-                span.start - timedelta(days=2),
-                span.end + timedelta(days=2),
-            )
+        yield change_windows(system), overlapping_incidents(system)
     finally:
         system.close()
-    for name, found in windows.items():
-        if found:
-            log.info("%s: %d approved change window(s) excluded as maintenance", name, len(found))
-    return windows
 
 
 def produce_reports(
@@ -81,7 +74,7 @@ def produce_reports(
             concurrency=settings.prometheus_concurrency,
             on_done=lambda _r: progress.advance(task),
             trend_months=trend,
-            extra_windows=change_windows(settings, catalogue, period) if extra_windows is None else extra_windows,
+            extra_windows=extra_windows,
             incidents=incidents,
         )
     return [report_dict(r) for r in reports]
@@ -108,7 +101,17 @@ def run_availability_report(
     prom = PrometheusHTTP.from_settings(settings, prometheus)
     period = period or previous_month(datetime.now(UTC)).label
     log.info("measuring %s over %s from %s", service or f"{len(cat.services)} services", period, prom.url)
-    reports = produce_reports(settings, catalogue=cat, prom=prom, service=service, period=period, trend=trend)
+    with register_providers(settings, cat) as (windows, incidents):
+        reports = produce_reports(
+            settings,
+            catalogue=cat,
+            prom=prom,
+            service=service,
+            period=period,
+            trend=trend,
+            extra_windows=windows,
+            incidents=incidents,
+        )
     text = render(reports, fmt, single=bool(service))
     if out:
         out.write_text(text)

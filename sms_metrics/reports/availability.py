@@ -285,7 +285,10 @@ def windows_of(extra: WindowsProvider | None, service: str, start: datetime, end
     if extra is None:
         return []
     found = extra.get(service, []) if isinstance(extra, Mapping) else extra(service, start, end)
-    return [w if isinstance(w, Window) else Window(w[0], w[1], None, "approved change") for w in found]
+    return [
+        w if isinstance(w, Window) else Window(*w) if len(w) == 4 else Window(w[0], w[1], None, "approved change")
+        for w in found
+    ]
 
 
 def _shell(service: Service, period_text: str, now: datetime, extra_windows: WindowsProvider | None):
