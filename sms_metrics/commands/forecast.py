@@ -72,6 +72,35 @@ def _save(settings: Settings, docs: list[dict]) -> None:
     log.info("capacity plans: %d new, %d unchanged", changed.created, changed.unchanged)
 
 
+def _attach_plans(settings: Settings, docs: list[dict]) -> None:
+    """With a register configured, each resource's current capacity plan (``plan``, None when it has
+    none): resources rated plan or urgent without an approved plan are listed first."""
+    from sms_metrics.bootstrap import build, register_in_use
+    from sms_metrics.register.capacity.plans import current_plan
+
+    if not docs or not register_in_use(settings):
+        return
+    system = build(settings)
+    try:
+        with system.readers() as session:
+            for d in docs:
+                p = current_plan(session, d["service"], d["resource"])
+                d["plan"] = (
+                    None
+                    if p is None
+                    else {
+                        "ref": f"CAP-{p.id:06d}",
+                        "status": p.status,
+                        "owner": p.owner,
+                        "action": p.action,
+                        "due_date": p.due_date.isoformat() if p.due_date else None,
+                        "ticket_url": p.ticket_url,
+                    }
+                )
+    finally:
+        system.close()
+
+
 def run_forecast_command(
     settings: Settings,
     *,
@@ -119,6 +148,7 @@ def run_forecast_command(
         raise bad_queries[0]
     if save and docs:
         _save(settings, docs)
+    _attach_plans(settings, docs)
     single = bool(service and resource)
     if docs:
         text = render_capacity(

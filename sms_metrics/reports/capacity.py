@@ -33,17 +33,47 @@ CSV_FIELDS = [
     "value_at_horizon",
     "lower_95_at_horizon",
     "upper_95_at_horizon",
+    "plan",
 ]
 _RANK = {"urgent": 0, "plan": 1, "ok": 2}
 
 
+def needs_plan(d: dict) -> bool:
+    """A resource rated plan or urgent whose capacity plan (when the register is known) is not approved."""
+    plan = d.get("plan")
+    return d["status"] in ("plan", "urgent") and "plan" in d and (plan is None or plan["status"] not in _AGREED)
+
+
+_AGREED = ("approved", "active")
+
+
 def by_urgency(docs: list[dict]) -> list[dict]:
-    """Soonest order-by date first (resources that do not run out within the horizon last), then
-    urgent before plan before ok."""
+    """Resources that need a plan and have no approved one first; then the soonest order-by date
+    (resources that do not run out within the horizon last), urgent before plan before ok."""
     return sorted(
         docs,
-        key=lambda d: (d.get("order_by") or "~", _RANK.get(d["status"], 3), d["service"], d["resource"]),
+        key=lambda d: (
+            not needs_plan(d),
+            d.get("order_by") or "~",
+            _RANK.get(d["status"], 3),
+            d["service"],
+            d["resource"],
+        ),
     )
+
+
+def plan_text(d: dict) -> str:
+    """The register's plan for the resource, in words ("-" when the register is not known)."""
+    if "plan" not in d:
+        return "-"
+    plan = d["plan"]
+    if plan is None:
+        return "no plan" + (" (needed)" if needs_plan(d) else "")
+    parts = [f"{plan['ref']} {plan['status']}"]
+    parts += [x for x in (plan.get("owner"), plan.get("action")) if x]
+    if plan.get("due_date"):
+        parts.append(f"due {plan['due_date']}")
+    return ", ".join(parts)
 
 
 def to_csv(docs: list[dict]) -> str:
@@ -63,6 +93,7 @@ def to_csv(docs: list[dict]) -> str:
             value_at_horizon=last.get("value"),
             lower_95_at_horizon=last.get("lower_95"),
             upper_95_at_horizon=last.get("upper_95"),
+            plan=plan_text(d),
         )
         w.writerow({k: "" if v is None else v for k, v in row.items()})
     return buf.getvalue()
@@ -88,6 +119,7 @@ def summary_row(d: dict) -> dict:
             else "-"
         ),
         "history": f"{human.minute(d['history']['start'])} – {human.minute(d['history']['end'])}",
+        "plan": plan_text(d),
     }
 
 

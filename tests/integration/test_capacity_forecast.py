@@ -191,3 +191,24 @@ def test_a_bad_query_is_named_and_does_not_stop_the_others(capacity_prometheus, 
     assert "broken/typo" in both.stderr and "rejected" in both.stderr
     alone = run_cli("forecast", "-c", str(cat), "-p", capacity_prometheus.url, "-s", "broken", "-r", "typo")
     assert alone.returncode == 4 and "rate(queue_messages[5m]" in alone.stderr and "rejected" in alone.stderr
+
+
+def test_resources_needing_a_plan_without_an_approved_one_come_first(capacity_prometheus, catalogue, tmp_path):
+    env = {"SMS_DATABASE_URL": f"sqlite:///{tmp_path / 'register.db'}"}
+    base = ["forecast", "-c", str(catalogue), "-p", capacity_prometheus.url]
+    assert run_cli(*base, "--save", env=env).returncode == 0  # every plan a draft
+    plans = {p["service"]: p for p in json.loads(run_cli("plans", "list", "--format", "json", env=env).stdout)}
+    queue = plans["queue"]  # urgent: its plan is approved, with an owner and an action
+    run_cli("plans", "update", str(queue["id"]), "--owner", "carol", "--action", "add 2 consumers", env=env)
+    assert run_cli("plans", "approve", str(queue["id"]), env=env).returncode == 0
+    rows = list(csv.DictReader(io.StringIO(run_cli(*base, "--format", "csv", env=env).stdout)))
+    assert [(r["service"], r["status"]) for r in rows][:2] in (
+        [("files", "plan"), ("logs", "plan")],
+        [("logs", "plan"), ("files", "plan")],
+    )
+    by_service = {r["service"]: r for r in rows}
+    assert " draft, due " in by_service["files"]["plan"]  # a draft due by its order-by date: it needs approval
+    assert by_service["queue"]["plan"].startswith(f"CAP-{queue['id']:06d} approved, carol, add 2 consumers")
+    assert by_service["db"]["plan"].endswith(" draft") and rows[-1]["service"] in ("db", "queue")
+    md = run_cli(*base, "--format", "md", env=env).stdout
+    assert "| Plan |" in md and "approved, carol, add 2 consumers" in md
