@@ -49,7 +49,7 @@ def test_impact_follows_depends_on_runs_on_and_part_of(client):
     ] == ["vm-1"]
 
 
-def test_impact_costs_one_query_per_level_however_wide(client):
+def test_impact_reads_the_relations_once_and_again_only_after_they_change(client):
     root = _ci(client, "core-switch", "network")
     level = [root]
     for depth in range(4):
@@ -58,13 +58,22 @@ def test_impact_costs_one_query_per_level_however_wide(client):
     statements = []
     listener = lambda *a: statements.append(a[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
+
+    def links_read(ci):
+        statements.clear()
+        r = client.get(f"/api/v1/configuration-items/{ci}/impact", headers=client.admin).json()
+        return r, [s for s in statements if "FROM links" in s]
+
     try:
-        r = client.get(f"/api/v1/configuration-items/{root}/impact", headers=client.admin).json()
+        r, first = links_read(root)
+        _, again = links_read(root)
+        _ci(client, "late", depends_on=level[:1])
+        r2, after = links_read(root)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert len(r["impacted"]) == 80 and max(i["depth"] for i in r["impacted"]) == 4
-    links = [s for s in statements if "FROM links" in s]
-    assert len(links) == 5  # four levels and the empty fifth
+    assert (len(first), len(again), len(after)) == (2, 1, 2)  # version and graph; version; a new relation
+    assert len(r2["impacted"]) == 81 and r2["impacted"][-1] == {**r2["impacted"][-1], "name": "late", "depth": 5}
 
 
 def test_incidents_and_changes_name_cis_and_unknown_ones_are_refused(client):

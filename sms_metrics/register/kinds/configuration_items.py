@@ -1,15 +1,18 @@
 """Configuration items (ISO/IEC 20000-1 9.1, the CMDB): typed, with attributes and typed relations.
 
 A CI's impact is every CI and service that needs it, transitively: the CIs that depend on it or run on
-it, and the whole it is part of. ``impact`` walks the relations one level per query."""
+it, and the whole it is part of. ``impact`` walks the relations in memory, over the relations read in one
+query and kept until one of them changes (a count and the newest link id, checked on every call)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import typer
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, String, Text, and_, or_, select
+from sqlalchemy import JSON, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sms_metrics.register.base import Base, Link, RecordColumns
@@ -55,28 +58,53 @@ class ConfigurationItemCreate(BaseModel):
     part_of: list[Id] = Field(default_factory=list, description="CIs it is a part of")
 
 
+class Graph:
+    """The relations of every CI, as maps from a CI to the CIs that need it: those that depend on it or
+    run on it, and the wholes it is part of. Kept per database until a relation changes."""
+
+    def __init__(self, version: tuple, rows) -> None:
+        self.version = version
+        self.needed_by: dict[int, list[tuple[int, str]]] = {}
+        for record_id, field, target in rows:
+            if field == "part_of":  # a part's failure touches its whole
+                self.needed_by.setdefault(record_id, []).append((int(target), field))
+            else:
+                self.needed_by.setdefault(int(target), []).append((record_id, field))
+
+
+_graphs: dict[str, Graph] = {}
+_lock = threading.Lock()
+
+
+def relations(session: Session) -> Graph:
+    """The CI graph, read again only when a relation was added or removed since (one cheap query)."""
+    key = f"{session.get_bind().url}#{id(session.get_bind())}"
+    version = tuple(session.execute(select(func.count(), func.max(Link.id)).where(Link.kind == KIND_NAME)).one())
+    graph = _graphs.get(key)
+    if graph is None or graph.version != version:
+        rows = session.execute(
+            select(Link.record_id, Link.field, Link.target).where(Link.kind == KIND_NAME, Link.field.in_(RELATIONS))
+        )
+        graph = Graph(version, rows)
+        with _lock:
+            _graphs[key] = graph
+    return graph
+
+
 def impact(session: Session, ci_id: int) -> list[tuple[int, int, str]]:
-    """(ci id, depth, relation) of every CI that needs ``ci_id``, nearest first: one query per level."""
+    """(ci id, depth, relation) of every CI that needs ``ci_id``, nearest first, by id within a level."""
+    needed_by = relations(session).needed_by
     seen, frontier, out = {ci_id}, [ci_id], []
     depth = 0
     while frontier and depth < MAX_DEPTH:
         depth += 1
-        targets = [str(i) for i in frontier]
-        needing = (Link.field.in_(("depends_on", "runs_on")), Link.target.in_(targets))  # they need the frontier
-        wholes = (Link.field == "part_of", Link.record_id.in_(frontier))  # the frontier is part of them
-        rows = session.execute(
-            select(Link.record_id, Link.field, Link.target).where(
-                Link.kind == KIND_NAME, or_(and_(*needing), and_(*wholes))
-            )
-        ).all()
-        nxt = []
-        reached = sorted((int(target) if field == "part_of" else record_id, field) for record_id, field, target in rows)
+        reached = sorted({edge for ci in frontier for edge in needed_by.get(ci, ())})
+        frontier = []
         for found, field in reached:
             if found not in seen:
                 seen.add(found)
-                nxt.append(found)
+                frontier.append(found)
                 out.append((found, depth, field))
-        frontier = nxt
     return out
 
 
@@ -116,8 +144,8 @@ def routes(router, records, visible) -> None:
     from fastapi import Depends
 
     @router.get("/{record_id}/impact", summary="Every CI and service that needs this CI, transitively")
-    def impact_(record_id: RecordId, who=Depends(visible)) -> dict:
-        return impact_report(records, who, record_id)
+    def impact_(record_id: RecordId, who=Depends(visible)) -> JSONResponse:
+        return JSONResponse(impact_report(records, who, record_id))  # plain JSON: thousands of CIs, fast
 
 
 def cli(app, system_of) -> None:

@@ -28,6 +28,8 @@ class Outcome:
 
 
 def _paging_incident(session, rel) -> str | None:
+    if rel.deployed_at is None:
+        return None
     inc = session.scalar(
         select(Incident)
         .where(
