@@ -307,12 +307,27 @@ def up(
     catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="Catalogue (default: the demo catalogue)."),
     period: str | None = typer.Option(None, "--period", help="Report period (default: last month)."),
     out: Path = typer.Option(Path("reports"), "--out", "-o", help="Directory for the reports."),
-    keep_running: bool = typer.Option(False, "--keep-running", help="Keep Prometheus running until Ctrl-C."),
+    port: int = typer.Option(8080, "--port", help="Port of the service (the others are free ports)."),
+    probes: Path | None = typer.Option(None, "--probes", help="Probe files to run besides the demo's."),
+    once: bool = typer.Option(False, "--once", help="Write the reports and exit (for scripts)."),
 ):
-    """Start the local stack (Prometheus over generated demo history) and write the monthly reports."""
+    """The whole system on this machine: Prometheus over the demo history, Alertmanager, the service and a
+    demo target that fails on a schedule; writes the demo reports and runs until Ctrl-C or SIGTERM."""
     from sms_metrics.commands.up import run_up
 
-    raise typer.Exit(run_up(ctx.obj, catalogue=catalogue, period=period, out=out, keep_running=keep_running))
+    raise typer.Exit(run_up(ctx.obj, catalogue=catalogue, period=period, out=out, once=once, port=port, probes=probes))
+
+
+@app.command("demo-target", hidden=True)
+def demo_target(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8081, "--port"),
+    tls_port: int = typer.Option(8443, "--tls-port"),
+):
+    """The demo target alone (docker-compose runs it): / fails for 90 s every 10 minutes."""
+    from sms_metrics.demo.target import serve_forever
+
+    serve_forever(host, port, tls_port)
 
 
 def main() -> None:
