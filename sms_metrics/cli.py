@@ -32,6 +32,9 @@ incidents_app = typer.Typer(
 )
 app.add_typer(incidents_app, name="incidents")
 
+dashboards_app = typer.Typer(help="Grafana dashboards generated from the catalogue.", no_args_is_help=True)
+app.add_typer(dashboards_app, name="dashboards")
+
 plans_app = typer.Typer(
     help="Capacity plans in the register (SMS_DATABASE_URL): list, approve, activate.", no_args_is_help=True
 )
@@ -136,6 +139,21 @@ def rules_check(rule_dir: Path = typer.Argument(Path("rules"), help="Directory o
     if problems:
         raise typer.Exit(2)
     typer.echo(f"{rule_dir}: all rule files are valid")
+
+
+@dashboards_app.command("generate")
+def dashboards_generate(
+    catalogue: Path = typer.Option(..., "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
+    out: Path = typer.Option(Path("dashboards/grafana"), "--out", "-o", help="Directory for the dashboards."),
+    prometheus: str = typer.Option(
+        "http://prometheus:9090", "--prometheus", "-p", help="URL of Prometheus in the datasource provisioning file."
+    ),
+):
+    """Write the SLA overview, service detail, capacity and SMS register dashboards and Grafana's provisioning."""
+    from sms_metrics.commands.dashboards import generate
+
+    for path in generate(catalogue, out, prometheus):
+        typer.echo(str(path))
 
 
 @incidents_app.command("list")
