@@ -15,7 +15,13 @@ from sms_metrics.errors import LocalStackError
 
 class ServiceThread:
     def __init__(
-        self, settings: Settings, *, catalogue: Catalogue, probe_paths: list[Path], host: str = "127.0.0.1", port: int
+        self,
+        settings: Settings,
+        *,
+        catalogue: Catalogue | None,
+        probe_paths: list[Path],
+        host: str = "127.0.0.1",
+        port: int,
     ):
         from sms_metrics.app import create_app
 

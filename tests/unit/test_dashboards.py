@@ -34,10 +34,10 @@ def boards() -> dict[str, dict]:
 
 def test_committed_dashboards_are_the_generators_output_for_the_demo_catalogue(monkeypatch):
     monkeypatch.chdir(ROOT)
-    fresh = generated_files(Path("sms_metrics/demo/sms.yaml"))
+    fresh = generated_files(Path("examples/sms.yaml"))
     committed = {str(p.relative_to(OUT)): p.read_text() for p in OUT.rglob("*") if p.is_file()}
     assert fresh == committed, (
-        "dashboards/grafana is stale: run sms-metrics dashboards generate --catalogue sms_metrics/demo/sms.yaml"
+        "dashboards/grafana is stale: run sms-metrics dashboards generate --catalogue examples/sms.yaml"
     )
 
 
