@@ -22,6 +22,7 @@ pytestmark = pytest.mark.integration
         ["catalogue", "validate"],
         ["catalogue", "import"],
         ["up"],
+        ["dashboards", "generate"],
     ],
 )
 def test_every_command_has_help(args):
