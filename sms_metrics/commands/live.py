@@ -43,9 +43,9 @@ def _service_settings(settings: Settings, prep: Prepared, prom_url: str) -> Sett
         "webhook_token": settings.webhook_token or secrets.token_urlsafe(18),
         "admin_token": settings.admin_token or secrets.token_urlsafe(18),
         "sla_check_seconds": min(settings.sla_check_seconds, 5),
+        # a register of its own, so the demo never writes into the one SMS_DATABASE_URL names
+        "database_url": f"sqlite:///{(prep.work / 'register.db').resolve()}",
     }
-    if "database_url" not in settings.model_fields_set:
-        update["database_url"] = f"sqlite:///{(prep.work / 'register.db').resolve()}"
     return settings.model_copy(update=update)
 
 

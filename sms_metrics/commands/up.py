@@ -32,6 +32,7 @@ from sms_metrics.rules.generator import catalogue_rules
 from sms_metrics.rules.writer import write_rules
 
 log = logging.getLogger(__name__)
+WORK_PARTS = ("prometheus", "alertmanager", "rules", "probes", "register.db", "register.db-wal", "register.db-shm")
 
 
 class StopRequested(Exception):
@@ -120,7 +121,12 @@ def prepare(settings: Settings, catalogue: Path | None, period: str | None, *, r
     period = period or previous_month(now).label
     work = settings.work_dir
     prom_dir = work / "prometheus"
-    shutil.rmtree(work, ignore_errors=True)
+    for part in WORK_PARTS:  # only what up itself writes there: SMS_WORK_DIR may hold other files
+        path = work / part
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
     prom_dir.mkdir(parents=True)
     rule_files = write_rules(catalogue_rules(cat, load_windows(cat_path, cat)), work / "rules", source=str(cat_path))
     if catalogue is None:

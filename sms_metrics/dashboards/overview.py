@@ -37,12 +37,13 @@ def burn_rate(window: str, sel: str) -> str:
 
 def availability_table(catalogue: Catalogue):
     sel = f'sloth_id=~"{sla_ids(catalogue)}", service=~"$service"'
-    month = f"100 * (1 - avg_over_time(slo:sli_error:ratio_rate5m{{{sel}}}[$__range]))"
+    # every 5 minutes over the range, so the mean does not depend on how often the rules ran
+    month = f"100 * (1 - avg_over_time(slo:sli_error:ratio_rate5m{{{sel}}}[$__range:5m]))"
     target = f"100 * slo:objective:ratio{{{sel}}}"
     return table_panel(
         "Availability this calendar month against the SLA target",
-        "The SLA SLO of each service: the mean of its 5-minute SLI over the dashboard's range (this month so far"
-        " by default), its target and whether it is met. Availability reports give the exact, step-by-step figure"
+        "The SLA SLO of each service: the mean of its 5-minute SLI every 5 minutes over the dashboard's range (this"
+        " month so far by default), its target and whether it is met. Availability reports give the exact, step-by-step figure"
         " with service hours and maintenance excluded.",
         [
             query(month, instant=True, table_format=True, ref="A"),
