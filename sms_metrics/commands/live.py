@@ -9,7 +9,7 @@ import contextlib
 import logging
 import secrets
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -55,6 +55,29 @@ def _scrape(job: str, target: str) -> dict:
 
 def _urls(rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(f"  {name:<13} {url:<28} {what}" for name, url, what in rows)
+
+
+def seed_register(url: str, token: str) -> None:
+    """Demo records, so the register's gauges and dashboard show changes and releases: a standard change
+    (approved from the start) with an agreed maintenance window next Sunday, and a planned release."""
+    now = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0)
+    sunday = now + timedelta(days=(6 - now.weekday()) or 7)
+    records = {
+        "changes": {
+            "title": "Rotate the database certificates",
+            "services": ["checkout"],
+            "type": "standard",
+            "risk": "low",
+            "planned_start": sunday.isoformat(),
+            "planned_end": (sunday + timedelta(hours=1)).isoformat(),
+            "maintenance_window": True,
+        },
+        "releases": {"service": "search", "version": "2.4.1", "planned_at": (sunday + timedelta(days=1)).isoformat()},
+    }
+    for kind, body in records.items():
+        got = requests.post(f"{url}/api/v1/{kind}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        if got.status_code != 201:
+            log.warning("demo %s not created: %s %s", kind, got.status_code, got.text[:300])
 
 
 class IncidentWatch:
@@ -111,6 +134,8 @@ def run_live(settings: Settings, prep: Prepared, *, out: Path, port: int, probes
             ServiceThread(svc_settings, catalogue=prep.catalogue, probe_paths=paths, port=port)
         )
         stack.enter_context(am)
+        if target:
+            seed_register(service.url, svc_settings.admin_token or "")
         rows = [
             ("service", service.url, "API docs /docs, metrics /metrics, webhook /api/v1/webhooks/alertmanager"),
             ("Prometheus", prom.url, "alerts /alerts, rules /rules, graphs /graph"),

@@ -1,8 +1,9 @@
 """SMS register: open incidents, SLA clock warnings and breaches, time to resolve, webhook
-deliveries and job failures, from the gauges and counters the service exports on /metrics.
+deliveries, job failures, open changes, releases and records by kind, from the gauges and counters the
+service exports on /metrics.
 
-A register figure is one line of ``PANELS``: when the register exports a new gauge (open changes by
-type, releases by status, ...), adding its line adds its panel."""
+A register figure is one entry of ``PANELS``: when the register exports a new gauge, adding its entry
+adds its panel."""
 
 from __future__ import annotations
 
@@ -67,9 +68,21 @@ PANELS = (
         "{{job}}",
         description="Scheduled jobs (SLA clocks, capacity forecasts) that failed; the scheduler goes on.",
     ),
-    # Register gauges to come, one line each, e.g.:
-    # RegisterPanel("Open changes by type", f"sum by (service, type) (sms_changes_open{{{SVC}}})", "{{service}} {{type}}"),
-    # RegisterPanel("Releases by status", f"sum by (status) (sms_releases{{{SVC}}})", "{{status}}", "stat"),
+    RegisterPanel(
+        "Open changes by service and type",
+        f"sum by (service, type) (sms_changes_open{{{SVC}}})",
+        "{{service}} {{type}}",
+        description="Changes neither completed nor closed (sms_changes_open).",
+    ),
+    RegisterPanel(
+        "Releases by service and state", f"sum by (service, status) (sms_releases{{{SVC}}})", "{{service}} {{status}}"
+    ),
+    RegisterPanel(
+        "Records by kind and state",
+        "sum by (kind, status) (sms_register_records)",
+        "{{kind}} {{status}}",
+        description="Every record kind of the register (sms_register_records).",
+    ),
 )
 
 

@@ -119,9 +119,9 @@ spec:
 
 
 def test_a_register_gauge_is_one_line():
-    extra = RegisterPanel("Open changes by type", 'sum by (service, type) (sms_changes_open{service=~"$service"})')
+    extra = RegisterPanel("Known errors by service", 'sum by (service) (sms_known_errors_open{service=~"$service"})')
     board = json.loads(to_json(register.build(load_catalogue(DEMO_CATALOGUE), (*register.PANELS, extra))))
-    assert board["panels"][-1]["title"] == "Open changes by type"
+    assert board["panels"][-1]["title"] == "Known errors by service"
     assert board["panels"][-1]["targets"][0]["expr"] == extra.expr
 
 
