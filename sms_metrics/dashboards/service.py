@@ -18,7 +18,8 @@ from sms_metrics.dashboards.common import (
     timeseries_panel,
 )
 from sms_metrics.dashboards.overview import firing_alerts, open_incidents
-from sms_metrics.rules.windows import BurnWindow, default_windows
+from sms_metrics.rules.generator import slo_burn_windows
+from sms_metrics.rules.windows import BurnWindow
 
 UID = "sms-service-detail"
 SEL = 'service="$service", slo="$slo"'
@@ -32,7 +33,7 @@ def burn_thresholds(catalogue: Catalogue, windows: dict[str, tuple[BurnWindow, .
     factors: dict[float, str] = {}
     for svc in catalogue.services:
         for slo in svc.slos:
-            for w in windows.get(slo.alert_windows or "") or default_windows(slo.window_seconds):
+            for w in slo_burn_windows(slo, windows):
                 f = round(w.factor, 6)
                 if w.severity == "page" or f not in factors:
                     factors[f] = w.severity
