@@ -12,6 +12,7 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
 from sms_metrics.bootstrap import System, build
@@ -71,6 +72,13 @@ class ServiceMetrics:
             ["service", "resource"],
             registry=registry,
         )
+        # Series at 0 from the start, so dashboards and rate() see them before the first event.
+        for clock in ("response", "resolution"):
+            for event in ("warning", "breach"):
+                self.sla_events.labels(clock, event)
+        for job in ("sla-clocks", "capacity-forecast"):
+            self.job_failures.labels(job)
+        self.deliveries.labels("ok")
 
 
 @dataclass
@@ -204,7 +212,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets served locally, not from a CDN
         title="sms-metrics",
         version="0.1.0",
         lifespan=lifespan,

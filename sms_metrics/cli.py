@@ -27,6 +27,9 @@ rules_app = typer.Typer(
     help="Generate and check Prometheus rules (SLO recordings, burn-rate alerts).", no_args_is_help=True
 )
 app.add_typer(rules_app, name="rules")
+dashboards_app = typer.Typer(help="Grafana dashboards generated from the catalogue.", no_args_is_help=True)
+app.add_typer(dashboards_app, name="dashboards")
+
 err = Console(stderr=True)
 log = logging.getLogger("sms_metrics")
 
@@ -140,6 +143,21 @@ def rules_check(rule_dir: Path = typer.Argument(Path("rules"), help="Directory o
     if problems:
         raise typer.Exit(2)
     typer.echo(f"{rule_dir}: all rule files are valid")
+
+
+@dashboards_app.command("generate")
+def dashboards_generate(
+    catalogue: Path = typer.Option(..., "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
+    out: Path = typer.Option(Path("dashboards/grafana"), "--out", "-o", help="Directory for the dashboards."),
+    prometheus: str = typer.Option(
+        "http://prometheus:9090", "--prometheus", "-p", help="URL of Prometheus in the datasource provisioning file."
+    ),
+):
+    """Write the SLA overview, service detail, capacity and SMS register dashboards and Grafana's provisioning."""
+    from sms_metrics.commands.dashboards import generate
+
+    for path in generate(catalogue, out, prometheus):
+        typer.echo(str(path))
 
 
 @app.command("forecast")
@@ -260,12 +278,27 @@ def up(
     catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="Catalogue (default: the demo catalogue)."),
     period: str | None = typer.Option(None, "--period", help="Report period (default: last month)."),
     out: Path = typer.Option(Path("reports"), "--out", "-o", help="Directory for the reports."),
-    keep_running: bool = typer.Option(False, "--keep-running", help="Keep Prometheus running until Ctrl-C."),
+    port: int = typer.Option(8080, "--port", help="Port of the service (the others are free ports)."),
+    probes: Path | None = typer.Option(None, "--probes", help="Probe files to run besides the demo's."),
+    once: bool = typer.Option(False, "--once", help="Write the reports and exit (for scripts)."),
 ):
-    """Start the local stack (Prometheus over generated demo history) and write the monthly reports."""
+    """The whole system on this machine: Prometheus over the demo history, Alertmanager, the service and a
+    demo target that fails on a schedule; writes the demo reports and runs until Ctrl-C or SIGTERM."""
     from sms_metrics.commands.up import run_up
 
-    raise typer.Exit(run_up(ctx.obj, catalogue=catalogue, period=period, out=out, keep_running=keep_running))
+    raise typer.Exit(run_up(ctx.obj, catalogue=catalogue, period=period, out=out, once=once, port=port, probes=probes))
+
+
+@app.command("demo-target", hidden=True)
+def demo_target(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8081, "--port"),
+    tls_port: int = typer.Option(8443, "--tls-port"),
+):
+    """The demo target alone (docker-compose runs it): / fails for 90 s every 10 minutes."""
+    from sms_metrics.demo.target import serve_forever
+
+    serve_forever(host, port, tls_port)
 
 
 def _system_of(settings: Settings | None, catalogue: Path | None = None):

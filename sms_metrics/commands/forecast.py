@@ -59,7 +59,8 @@ def run_forecasts(
         )
 
 
-def _save(settings: Settings, docs: list[dict]) -> None:
+def save_forecasts(settings: Settings, docs: list[dict]) -> None:
+    """Keep forecasts as capacity plans in the register of ``settings``."""
     from sms_metrics.bootstrap import build
     from sms_metrics.register.capacity.plans import record_forecasts
     from sms_metrics.register.db import transaction
@@ -147,7 +148,7 @@ def run_forecast_command(
     if not docs and bad_queries:
         raise bad_queries[0]
     if save and docs:
-        _save(settings, docs)
+        save_forecasts(settings, docs)
     _attach_plans(settings, docs)
     single = bool(service and resource)
     if docs:

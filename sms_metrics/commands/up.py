@@ -1,10 +1,13 @@
-"""``sms-metrics up``: the local stack on embedded defaults, and the demo's monthly reports."""
+"""``sms-metrics up``: the whole system on this machine. The demo history is written and
+backfilled, the demo's reports are written, and then (unless ``--once``) the live stack runs
+until Ctrl-C or SIGTERM (``commands/live.py``)."""
 
 from __future__ import annotations
 
 import logging
 import shutil
-import time
+import signal
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from rich.table import Table
 
 from sms_metrics.adapters.prometheus import PrometheusHTTP
 from sms_metrics.catalogue import load_catalogue
+from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.commands.forecast import run_forecasts
 from sms_metrics.commands.report import produce_reports
 from sms_metrics.commands.rules import load_windows
@@ -20,13 +24,30 @@ from sms_metrics.config import Settings
 from sms_metrics.core.periods import parse_period, previous_month
 from sms_metrics.demo import DEMO_CATALOGUE
 from sms_metrics.demo.history import write_demo_history
-from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
+from sms_metrics.localstack.prometheus import backfill
+from sms_metrics.localstack.recordings import backfill_recordings
 from sms_metrics.reports.capacity import CAPACITY_FORMATS, by_urgency, render_capacity, summary_row
 from sms_metrics.reports.render import FORMATS, render
 from sms_metrics.rules.generator import catalogue_rules
 from sms_metrics.rules.writer import write_rules
 
 log = logging.getLogger(__name__)
+WORK_PARTS = ("prometheus", "alertmanager", "rules", "probes", "register.db", "register.db-wal", "register.db-shm")
+
+
+class StopRequested(Exception):
+    """SIGTERM (or SIGHUP) arrived: unwind and stop every process ``up`` started."""
+
+
+@dataclass
+class Prepared:
+    catalogue: Catalogue
+    catalogue_path: Path
+    demo: bool
+    work: Path
+    prometheus_dir: Path
+    rule_files: list[str]
+    period: str
 
 
 def _summary(reports: list[dict]) -> Table:
@@ -47,8 +68,8 @@ def _summary(reports: list[dict]) -> Table:
     return table
 
 
-def _capacity_reports(settings: Settings, cat, prom, out: Path) -> None:
-    """Forecast every capacity resource and write capacity.{json,csv,html}."""
+def _capacity_reports(settings: Settings, cat, prom, out: Path) -> list[dict]:
+    """Forecast every capacity resource, write capacity.{json,csv,html}; returns the forecasts."""
     outcomes = run_forecasts(settings, catalogue=cat, prom=prom)
     docs = [o.doc for o in outcomes if o.doc]
     problems = [f"{o.target.service}/{o.target.resource.name}: {o.error}" for o in outcomes if not o.doc]
@@ -75,49 +96,80 @@ def _capacity_reports(settings: Settings, cat, prom, out: Path) -> None:
     Console().print(table)
     for p in problems:
         log.warning("not forecast: %s", p)
+    return docs
 
 
-def run_up(settings: Settings, *, catalogue: Path | None, period: str | None, out: Path, keep_running: bool) -> int:
+def write_reports(settings: Settings, prep: Prepared, prom_url: str, out: Path) -> list[dict]:
+    """The availability reports of the period in every format and the capacity reports; returns the
+    capacity forecasts."""
+    prom = PrometheusHTTP.from_settings(settings, prom_url)
+    reports = produce_reports(settings, catalogue=prep.catalogue, prom=prom, service=None, period=prep.period)
+    out.mkdir(parents=True, exist_ok=True)
+    for fmt in FORMATS:
+        path = out / f"availability-{prep.period.replace(' ', '-')}.{fmt}"
+        path.write_text(render(reports, fmt, single=False))
+        log.info("wrote %s", path)
+    Console().print(_summary(reports))
+    if any(s.capacity for s in prep.catalogue.services):
+        return _capacity_reports(settings, prep.catalogue, prom, out)
+    return []
+
+
+def prepare(settings: Settings, catalogue: Path | None, period: str | None, *, recordings: bool) -> Prepared:
+    """A fresh work directory with the rules and, for the demo catalogue, its history (and, with
+    ``recordings``, the SLO recordings over it) in a TSDB."""
     now = datetime.now(UTC)
     cat_path = catalogue or DEMO_CATALOGUE
     cat = load_catalogue(cat_path)
     period = period or previous_month(now).label
-    work = settings.work_dir / "prometheus"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work = settings.work_dir
+    prom_dir = work / "prometheus"
+    for part in WORK_PARTS:  # only what up itself writes there: SMS_WORK_DIR may hold other files
+        path = work / part
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    prom_dir.mkdir(parents=True)
+    rule_files = write_rules(catalogue_rules(cat, load_windows(cat_path, cat)), work / "rules", source=str(cat_path))
     if catalogue is None:
         start = parse_period(period, now=now).start - timedelta(days=3)
-        history = work / "history.om"
+        history = prom_dir / "history.om"
         log.info("generating demo history from %s to now", start.date())
         write_demo_history(cat, history, start=start, end=now)
-        backfill(history, work / "tsdb")
+        backfill(history, prom_dir / "tsdb")
         history.unlink()
-    rule_files = [
-        str(p)
-        for p in write_rules(catalogue_rules(cat, load_windows(cat_path, cat)), work / "rules", source=str(cat_path))
-    ]
-    with LocalPrometheus(work, rule_files=rule_files) as prom_proc:
-        prom = PrometheusHTTP.from_settings(settings, prom_proc.url)
-        reports = produce_reports(settings, catalogue=cat, prom=prom, service=None, period=period)
-        out.mkdir(parents=True, exist_ok=True)
-        ext = {"md": "md", "json": "json", "csv": "csv", "html": "html"}
-        for fmt in FORMATS:
-            path = out / f"availability-{period.replace(' ', '-')}.{ext[fmt]}"
-            path.write_text(render(reports, fmt, single=False))
-            log.info("wrote %s", path)
-        Console().print(_summary(reports))
-        if any(s.capacity for s in cat.services):
-            _capacity_reports(settings, cat, prom, out)
-        Console().print(
-            f"Reports in [bold]{out}/[/]; Prometheus at {prom_proc.url} with "
-            f"{len(rule_files)} rule files (SLO recordings and alerts)"
-        )
-        if keep_running:
-            Console().print("Prometheus keeps running; press Ctrl-C to stop.")
-            try:
-                while prom_proc.proc.poll() is None:
-                    time.sleep(1)
-            except KeyboardInterrupt:
-                pass
-    return 0
+        if recordings:
+            backfill_recordings(rule_files, prom_dir, start=start, end=now)
+    return Prepared(cat, cat_path, catalogue is None, work, prom_dir, [str(p) for p in rule_files], period)
+
+
+def _stop(signum, frame):
+    signal.signal(signum, signal.SIG_IGN)  # one stop at a time; the unwinding stops everything
+    raise StopRequested(signal.Signals(signum).name)
+
+
+def run_up(
+    settings: Settings,
+    *,
+    catalogue: Path | None,
+    period: str | None,
+    out: Path,
+    once: bool,
+    port: int,
+    probes: Path | None = None,
+) -> int:
+    from sms_metrics.commands.live import run_live, run_once
+
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        prep = prepare(settings, catalogue, period, recordings=not once)
+        if once:
+            return run_once(settings, prep, out)
+        return run_live(settings, prep, out=out, port=port, probes=probes)
+    except (KeyboardInterrupt, StopRequested) as exc:
+        log.info("stopped (%s)", exc.args[0] if exc.args else "Ctrl-C")
+        return 0
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -26,11 +27,21 @@ def wait_ready(proc: subprocess.Popen, url: str, log_path: Path, what: str, time
     raise LocalStackError(f"{what} did not become ready on {url} within {timeout:g}s")
 
 
+def with_parent_death_signal(cmd: list[str]) -> list[str]:
+    """``cmd`` wrapped so the kernel sends it SIGTERM when the thread that started it dies, even by
+    SIGKILL (util-linux ``setpriv --pdeathsig``; unchanged where setpriv is missing)."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", "--", *cmd] if setpriv else cmd
+
+
 class ManagedProcess:
     proc: subprocess.Popen | None = None
+    die_with_parent = False  # set for processes started from a main thread that must not outlive it
 
     def launch(self, cmd: list[str], log_path: Path, ready_url: str, what: str, timeout: float) -> None:
         self._log = open(log_path, "w")  # noqa: SIM115 - kept open for the process's life
+        if self.die_with_parent:
+            cmd = with_parent_death_signal(cmd)
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
         try:
             wait_ready(self.proc, ready_url, log_path, what, timeout)

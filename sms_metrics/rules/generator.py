@@ -232,7 +232,8 @@ def capacity_rules(service: Service) -> list[dict]:
     return out
 
 
-def _burn_windows(slo: SLO, windows: dict[str, tuple[BurnWindow, ...]] | None) -> tuple[BurnWindow, ...]:
+def slo_burn_windows(slo: SLO, windows: dict[str, tuple[BurnWindow, ...]] | None) -> tuple[BurnWindow, ...]:
+    """The SLO's burn-rate windows: inline, from its AlertWindows file (read into ``windows``), or the defaults."""
     if isinstance(slo.alert_windows, AlertWindowsSpec):
         return spec_windows(slo.alert_windows)
     return (windows or {}).get(slo.alert_windows or "") or default_windows(slo.window_seconds)
@@ -242,7 +243,7 @@ def service_groups(service: Service, windows: dict[str, tuple[BurnWindow, ...]] 
     """Every rule group of one service, in a stable order."""
     groups: list[dict] = []
     for slo in service.slos:
-        burn = _burn_windows(slo, windows)
+        burn = slo_burn_windows(slo, windows)
         if abs(burn[0].period - slo.window_seconds) > 1:
             raise InputError(
                 f"services.{service.name}.slos.{slo.name}.alert_windows: the windows are for a "

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.integration
         ["catalogue", "import"],
         ["catalogue", "export"],
         ["up"],
+        ["dashboards", "generate"],
     ],
 )
 def test_every_command_has_help(args):
@@ -35,6 +36,7 @@ def test_every_command_has_help(args):
 def test_up_runs_the_demo_and_writes_every_format(tmp_path):
     done = run_cli(
         "up",
+        "--once",
         "--out",
         str(tmp_path / "reports"),
         "--period",
@@ -55,7 +57,7 @@ def test_up_runs_the_demo_and_writes_every_format(tmp_path):
         "capacity.md",
     ]
     reports = json.loads((tmp_path / "reports" / "availability-2026-10.json").read_text())
-    assert [r["service"] for r in reports] == ["checkout", "search", "catalogue-api", "payments-gateway"]
+    assert [r["service"] for r in reports] == ["checkout", "search", "catalogue-api", "payments-gateway", "demo-target"]
     assert all(r["availability_percent"] is not None and r["data_coverage_percent"] > 99 for r in reports)
     checkout = reports[0]
     assert checkout["excluded_seconds"] == 7200  # the catalogue's maintenance window

@@ -43,7 +43,7 @@ def test_demo_rules_load_and_evaluate_without_errors(tmp_path):
         groups = _wait_for_evaluations(prom.url)
         rules = [r for g in groups for r in g["rules"]]
         slo_groups = [g for g in groups if g["name"].startswith("sms-slo-")]
-        assert len(slo_groups) == 5 and len(rules) > 50  # one group per SLO
+        assert len(slo_groups) == 6 and len(rules) > 50  # one group per SLO
         assert sorted(g["name"] for g in groups if g not in slo_groups) == [
             "sms-capacity-checkout",
             "sms-capacity-search",
@@ -52,10 +52,10 @@ def test_demo_rules_load_and_evaluate_without_errors(tmp_path):
         assert broken == []
         got = requests.get(f"{prom.url}/api/v1/query", params={"query": "slo:sli_error:ratio_rate5m"}).json()
         services = {s["metric"]["service"] for s in got["data"]["result"]}
-        assert services == {"checkout", "search", "catalogue-api", "payments-gateway"}
+        assert services == {"checkout", "search", "catalogue-api", "payments-gateway", "demo-target"}
         assert all(0 <= float(s["value"][1]) <= 1 for s in got["data"]["result"])
         info = requests.get(f"{prom.url}/api/v1/query", params={"query": "sloth_slo_info"}).json()["data"]["result"]
-        assert len(info) == 5
+        assert len(info) == 6
         _rolling_figures_come_from_the_recordings(prom.url)
 
 
@@ -63,7 +63,7 @@ def _rolling_figures_come_from_the_recordings(url: str):
     """Right after start the current burn rate is there; the 30-day figures follow within the hour."""
     prom = PrometheusHTTP(url)
     deadline = time.monotonic() + 30
-    while len(prom.query("slo:current_burn_rate:ratio", datetime.now(UTC))) < 5:
+    while len(prom.query("slo:current_burn_rate:ratio", datetime.now(UTC))) < 6:
         assert time.monotonic() < deadline, "burn rates never appeared"
         time.sleep(0.5)
     now = datetime.now(UTC)

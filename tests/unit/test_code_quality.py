@@ -5,7 +5,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PURE = ["sms_metrics/core", "sms_metrics/forecasting", "sms_metrics/rules", "sms_metrics/catalogue"]
+PURE = [
+    "sms_metrics/core",
+    "sms_metrics/forecasting",
+    "sms_metrics/rules",
+    "sms_metrics/catalogue",
+    "sms_metrics/dashboards",
+]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-PURE = ["core", "catalogue", "rules", "forecasting"]
+PURE = ["core", "catalogue", "rules", "forecasting", "dashboards"]
 FORBIDDEN = {
     "fastapi",
     "sqlalchemy",

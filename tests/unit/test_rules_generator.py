@@ -13,7 +13,7 @@ from sms_metrics.rules.generator import catalogue_rules, service_groups
 from sms_metrics.rules.windows import default_windows, parse_alert_windows
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = "sms_metrics/demo/sms.yaml"
+DEMO = "examples/sms.yaml"
 
 CAT = """
 apiVersion: sms-metrics/v1
