@@ -173,9 +173,9 @@ def forecast(
         None, "--horizon", help="How far ahead, e.g. 7d (default: the larger of 7d and twice the lead time)."
     ),
     history: str | None = typer.Option(
-        None, "--history", help="How much history to fit (default: the larger of 28d and four horizons)."
+        None, "--history", help="History to fit (default: what Prometheus has, up to 13 weeks or four horizons)."
     ),
-    fmt: str = typer.Option("json", "--format", "-f", help="json, csv or html."),
+    fmt: str = typer.Option("json", "--format", "-f", help="json, csv, md or html."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
     jobs: int | None = typer.Option(
         None, "--jobs", "-j", help="Worker processes (default: SMS_FORECAST_WORKERS, or one per core)."

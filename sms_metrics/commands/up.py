@@ -69,7 +69,7 @@ def _summary(reports: list[dict]) -> Table:
 
 
 def _capacity_reports(settings: Settings, cat, prom, out: Path) -> list[dict]:
-    """Forecast every capacity resource, write capacity.{json,csv,html}; returns the forecasts."""
+    """Forecast every capacity resource, write capacity.{json,csv,html,md}; returns the forecasts."""
     outcomes = run_forecasts(settings, catalogue=cat, prom=prom)
     docs = [o.doc for o in outcomes if o.doc]
     problems = [f"{o.target.service}/{o.target.resource.name}: {o.error}" for o in outcomes if not o.doc]
