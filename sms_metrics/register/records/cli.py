@@ -37,6 +37,11 @@ def cli_principal(actor: str | None) -> Principal:
     return Principal(actor or default_actor(), "admin", restricted=True)
 
 
+def _a(title: str) -> str:
+    """The title with its indefinite article: "an incident", "a change"."""
+    return ("an " if title[:1].lower() in "aeiou" else "a ") + title
+
+
 def _is(annotation, origin) -> bool:
     args = typing.get_args(annotation)
     return typing.get_origin(annotation) is origin or any(typing.get_origin(a) is origin for a in args)
@@ -203,7 +208,7 @@ def kind_app(kind: RecordKind, system_of: SystemFactory) -> typer.Typer:
             for r in rows
         )
 
-    _command(app, "history", [ID(), FORMAT()], history, f"Every change of a {kind.title}: when, who, what, why.")
+    _command(app, "history", [ID(), FORMAT()], history, f"Every change of {_a(kind.title)}: when, who, what, why.")
     _writes(app, kind, system_of)
     if kind.cli:
         kind.cli(app, system_of)
@@ -226,7 +231,7 @@ def _writes(app: typer.Typer, kind: RecordKind, system_of: SystemFactory) -> Non
             return dump(item, "json") if fmt == "json" else f"{item.ref} created ({item.status})\n"
 
         params = [*_body_params(), ACTOR(), CATALOGUE(), REASON(), FORMAT(), *field_params(kind.create)]
-        _command(app, "create", params, create, f"Create a {kind.title} (fields as options or --json).")
+        _command(app, "create", params, create, f"Create {_a(kind.title)} (fields as options or --json).")
 
     update_model = kind.update or update_schema(kind.create)
 
@@ -236,7 +241,7 @@ def _writes(app: typer.Typer, kind: RecordKind, system_of: SystemFactory) -> Non
         return f"{item.ref} updated\n"
 
     params = [ID(), *_body_params(), ACTOR(), CATALOGUE(), REASON(), *field_params(update_model)]
-    _command(app, "update", params, update, f"Change fields of a {kind.title}.")
+    _command(app, "update", params, update, f"Change fields of {_a(kind.title)}.")
 
     move_model = kind.move_body or MoveRequest
     aliases = {"assignee": ["--to"]} if "assignee" in move_model.model_fields else {}
@@ -263,6 +268,6 @@ def _writes(app: typer.Typer, kind: RecordKind, system_of: SystemFactory) -> Non
 
     common = [ACTOR(), CATALOGUE(), REASON(), override, *extra]
     state = _param("state", str, typer.Argument(..., help=", ".join(kind.lifecycle.states)))
-    _command(app, "move", [ID(), state, *common], mover(None), f"Move a {kind.title} to STATE.")
+    _command(app, "move", [ID(), state, *common], mover(None), f"Move {_a(kind.title)} to STATE.")
     for verb, target in kind.verbs.items():
-        _command(app, verb, [ID(), *common], mover(target), f"Move a {kind.title} to {target}.")
+        _command(app, verb, [ID(), *common], mover(target), f"Move {_a(kind.title)} to {target}.")
