@@ -122,22 +122,25 @@ def _run(db: Database, tmp_path, kills: int, *, writer_kills: int = 0, during=No
     for s in senders:
         s.start()
     killed = 0
-    for k in range(kills):
-        for _ in range(writer_kills):
-            time.sleep(rng.uniform(0.05, 0.3))
-            killed += service.kill_writer()
-        time.sleep(rng.uniform(0.0, 0.3))
-        if during is not None and k % 10 == 5:
-            during()
-        service.kill()
-        killed += 1
-        service.start()
-    time.sleep(1)
-    for s in senders:
-        s.stop.set()
-    for s in senders:
-        s.join(30)
-    service.stop()
+    try:
+        for k in range(kills):
+            for _ in range(writer_kills):
+                time.sleep(rng.uniform(0.05, 0.3))
+                killed += service.kill_writer()
+            time.sleep(rng.uniform(0.0, 0.3))
+            if during is not None and k % 10 == 5:
+                during()
+            service.kill()
+            killed += 1
+            service.start()
+        time.sleep(1)
+    finally:  # a failure or a timeout leaves no sender or service behind
+        for s in senders:
+            s.stop.set()
+        for s in senders:
+            s.join(30)
+        if service.proc.poll() is None:
+            service.stop()
     return senders, killed
 
 
