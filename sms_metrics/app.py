@@ -23,6 +23,7 @@ from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from sms_metrics.probing.config import load_probe_files
 from sms_metrics.probing.endpoint import ProbeGate, probe_router
 from sms_metrics.probing.scheduler import Scheduler
+from sms_metrics.probing.shard import Shard
 from sms_metrics.register.capacity.metrics import CapacityCollector
 from sms_metrics.register.capacity.service import PlanNotFound
 from sms_metrics.register.capacity.views import capacity_router
@@ -100,8 +101,10 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
     state = AppState(
         settings, sessions, catalogue, ServiceMetrics(registry), delivery_writer(settings, catalogue, sessions)
     )
-    modules, targets = load_probe_files(list(probe_paths)) if probe_paths else ({}, [])
-    scheduler = Scheduler(targets, modules, registry=registry, concurrency=settings.probe_concurrency)
+    modules, all_targets = load_probe_files(list(probe_paths)) if probe_paths else ({}, [])
+    shard = Shard.parse(settings.probe_shard, where="--shard or SMS_PROBE_SHARD")
+    targets = shard.select(all_targets)
+    scheduler = Scheduler(targets, modules, registry=registry, concurrency=settings.probe_concurrency, shard=shard)
 
     registry.register(IncidentCollector(state.sessions))
     registry.register(CapacityCollector(state.sessions))
@@ -134,7 +137,7 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
         if settings.forecast_on_start:
             jobs.add_job(forecast, "date", max_instances=1)
         jobs.start()
-        log.info("serving with %d probe targets", len(targets))
+        log.info("serving with %d probe targets (shard %s of %d)", len(targets), shard, len(all_targets))
         try:
             yield
         finally:
@@ -164,7 +167,7 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.include_router(probe_router(ProbeGate(targets, modules, settings.probe_allowlist)))
+    app.include_router(probe_router(ProbeGate(all_targets, modules, settings.probe_allowlist)))
     app.include_router(webhook_router(state))
     app.include_router(incidents_router(state))
     app.include_router(capacity_router(state))

@@ -47,6 +47,7 @@ _MOVES = {
     "reopen": "new",
 }
 
+_SHARD_HELP = "i/n: probe only shard i (0-based) of n replicas' targets (default SMS_PROBE_SHARD, 0/1: all)."
 err = Console(stderr=True)
 log = logging.getLogger("sms_metrics")
 
@@ -265,20 +266,24 @@ for _name, _state in {"approve": "approved", "activate": "active", "withdraw": "
 
 @app.command("probe")
 def probe(
+    ctx: typer.Context,
     config: Path = typer.Option(Path("probes"), "--config", help="A probe file or a directory of them."),
     once: bool = typer.Option(False, "--once", help="Probe every target once, print the results and exit."),
     fmt: str = typer.Option("json", "--format", "-f", help="json or text (with --once)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address of /metrics (without --once)."),
     port: int = typer.Option(9116, "--port", help="Port of /metrics (without --once)."),
     concurrency: int = typer.Option(256, "--concurrency", help="Probes in flight at once."),
+    shard: str | None = typer.Option(None, "--shard", help=_SHARD_HELP),
 ):
     """Run synthetic probes (http, tcp, dns, TLS expiry): once, or continuously with /metrics."""
     from sms_metrics.commands.probe import run_probe_forever, run_probe_once
+    from sms_metrics.probing.shard import Shard
 
+    mine = Shard.parse(shard) if shard is not None else Shard.parse(ctx.obj.probe_shard, where="SMS_PROBE_SHARD")
     if once:
-        typer.echo(run_probe_once(config, fmt, concurrency), nl=False)
+        typer.echo(run_probe_once(config, fmt, concurrency, mine), nl=False)
     else:
-        run_probe_forever(config, host, port, concurrency)
+        run_probe_forever(config, host, port, concurrency, mine)
 
 
 @app.command("serve")
@@ -288,6 +293,7 @@ def serve(
     probes: Path | None = typer.Option(None, "--probes", help="A directory (or file) of probe files."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8080, "--port"),
+    shard: str | None = typer.Option(None, "--shard", help=_SHARD_HELP),
 ):
     """Run the service: /metrics, /healthz, /probe and the probe scheduler (API docs on /docs)."""
     import uvicorn
@@ -297,7 +303,8 @@ def serve(
     from sms_metrics.commands.probe import probe_paths
 
     cat = load_catalogue(catalogue) if catalogue else None
-    app_ = create_app(ctx.obj, probe_paths=probe_paths(probes) if probes else [], catalogue=cat)
+    settings = ctx.obj.model_copy(update={"probe_shard": shard}) if shard is not None else ctx.obj
+    app_ = create_app(settings, probe_paths=probe_paths(probes) if probes else [], catalogue=cat)
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 

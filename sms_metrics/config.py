@@ -29,6 +29,9 @@ class Settings(BaseSettings):
         description="Regular expressions of extra targets that /probe may probe (besides those in the probe files).",
     )
     probe_concurrency: int = Field(512, ge=1, description="Probes in flight at once.")
+    probe_shard: str = Field(
+        "0/1", description="i/n: this replica probes shard i (0-based) of n; every target has one owner (--shard)."
+    )
     database_busy_timeout_ms: int = Field(
         5000, ge=0, description="How long a write waits for the SQLite lock before the webhook answers 503."
     )
