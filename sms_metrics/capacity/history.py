@@ -22,14 +22,16 @@ def lookback_seconds(horizon_seconds: float) -> float:
 def history_query(resource: CapacityResource, step: int) -> str:
     """Mean per step of the resource's query (a counter: its last value per step, whose resets
     ``prepare_series`` undoes); several series are reduced to the worst one (the lowest for
-    ``down``, the highest for ``up``)."""
+    ``down``, the highest for ``up``). An expression is averaged over a subquery at an explicit
+    one-minute resolution: left out, Prometheus would use its evaluation interval and
+    VictoriaMetrics the query's step (one point per step), and the two would disagree."""
     worst = "min" if resource.direction == "down" else "max"
     if is_counter(resource):
         inner = f"last_over_time({resource.query.strip()}[{step}s])"
     elif SELECTOR.match(resource.query):
         inner = f"avg_over_time({resource.query.strip()}[{step}s])"
     else:
-        inner = f"avg_over_time(({resource.query})[{step}s:])"
+        inner = f"avg_over_time(({resource.query})[{step}s:1m])"
     return f"{worst}({inner})"
 
 

@@ -161,6 +161,7 @@ def measure_planned(
     else:
         rep.queries = 2
         rep.figures = _measure_events(prom, plan, sli)
+        rep.warnings += prom.server().warnings_for(sli.kind)
     _warnings(rep, retention, now)
     return rep
 
@@ -217,7 +218,7 @@ def measure_catalogue(
 ) -> list[ServiceReport]:
     """Reports for one service (``service``) or every service, ``concurrency`` queries at a time."""
     services = [catalogue.service(service)] if service else list(catalogue.services)
-    prom.major_version()
+    prom.server()  # detected (and logged) once, before the threads start
     retention = prom.retention_seconds()
     now = now or datetime.now(UTC)
     plans = [plan_service(s, period_text, now=now) for s in services]
