@@ -1,5 +1,5 @@
 """The FastAPI application of ``sms-metrics serve``: /healthz, /metrics, /probe, the Alertmanager
-webhook and the incident API on the register, and the probe scheduler in the background."""
+webhook, the register's API (every record kind, tokens) and the scheduled jobs."""
 
 from __future__ import annotations
 
@@ -13,11 +13,21 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
-from sqlalchemy.orm import Session, sessionmaker
 
+from sms_metrics.bootstrap import System, build
 from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.config import Settings
-from sms_metrics.errors import InputError
+from sms_metrics.errors import (
+    Conflict,
+    Forbidden,
+    GateRefused,
+    IllegalTransition,
+    InputError,
+    RecordInvalid,
+    RecordNotFound,
+    Unauthorized,
+    UnknownState,
+)
 from sms_metrics.jobs.forecast import run_capacity_forecasts
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from sms_metrics.probing.config import load_probe_files
@@ -25,14 +35,10 @@ from sms_metrics.probing.endpoint import ProbeGate, probe_router
 from sms_metrics.probing.scheduler import Scheduler
 from sms_metrics.probing.shard import Shard
 from sms_metrics.register.capacity.metrics import CapacityCollector
-from sms_metrics.register.capacity.service import PlanNotFound
-from sms_metrics.register.capacity.views import capacity_router
-from sms_metrics.register.db import DatabaseBusy, make_engine, session_factory
+from sms_metrics.register.db import DatabaseBusy
 from sms_metrics.register.incidents.metrics import IncidentCollector
-from sms_metrics.register.incidents.service import IncidentNotFound
-from sms_metrics.register.incidents.views import incidents_router
-from sms_metrics.register.lifecycle import IllegalTransition
-from sms_metrics.register.migrations import upgrade
+from sms_metrics.register.records.api import authenticate, kind_router
+from sms_metrics.register.tokens import tokens_router
 from sms_metrics.register.webhook.views import webhook_router
 from sms_metrics.register.webhook.writer import DeliveryWriter, delivery_writer
 
@@ -66,76 +72,107 @@ class ServiceMetrics:
 
 @dataclass
 class AppState:
-    settings: Settings
-    sessions: sessionmaker[Session]
-    catalogue: Catalogue | None
+    system: System
     metrics: ServiceMetrics
     writer: DeliveryWriter
+
+    @property
+    def settings(self) -> Settings:
+        return self.system.settings
+
+    @property
+    def sessions(self):
+        return self.system.sessions
+
+    @property
+    def catalogue(self) -> Catalogue | None:
+        return self.system.catalogue
+
+
+STATUSES: list[tuple[type[Exception], int]] = [
+    (RecordNotFound, 404),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (IllegalTransition, 409),
+    (GateRefused, 409),
+    (Conflict, 409),
+    (UnknownState, 422),
+    (RecordInvalid, 422),
+    (InputError, 422),
+    (DatabaseBusy, 503),
+]
+
+
+def error_body(exc: Exception) -> dict:
+    body: dict = {"detail": str(exc)}
+    for attr in ("allowed", "gate", "problems", "states"):
+        if hasattr(exc, attr):
+            body[attr] = getattr(exc, attr)
+    return body
 
 
 def _error_handlers(app: FastAPI) -> None:
     """HTTP mapping of domain errors, in one place (house rule 7)."""
-    statuses = [
-        (IncidentNotFound, 404),
-        (PlanNotFound, 404),
-        (IllegalTransition, 409),
-        (InputError, 422),
-        (DatabaseBusy, 503),
-    ]
-
-    for exc_type, status in statuses:
+    for exc_type, status in STATUSES:
 
         def handler(request: Request, exc: Exception, status: int = status) -> JSONResponse:
-            return JSONResponse(
-                {"detail": str(exc)}, status_code=status, headers={"Retry-After": "1"} if status == 503 else None
+            headers = (
+                {"Retry-After": "1"} if status == 503 else {"WWW-Authenticate": "Bearer"} if status == 401 else None
             )
+            return JSONResponse(error_body(exc), status_code=status, headers=headers)
 
         app.add_exception_handler(exc_type, handler)
 
 
-def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: Catalogue | None = None) -> FastAPI:
-    registry = CollectorRegistry()
-    engine = make_engine(settings.database_url, busy_timeout_ms=settings.database_busy_timeout_ms)
-    upgrade(engine)
-    sessions = session_factory(engine)
-    state = AppState(
-        settings, sessions, catalogue, ServiceMetrics(registry), delivery_writer(settings, catalogue, sessions)
+def _jobs(state: AppState) -> AsyncIOScheduler:
+    settings = state.settings
+    jobs = AsyncIOScheduler()
+    jobs.add_job(
+        guarded("sla-clocks", run_sla_clocks, state),
+        "interval",
+        id="sla-clocks",
+        seconds=settings.sla_check_seconds,
+        max_instances=1,
+        coalesce=True,
     )
+    forecast = guarded("capacity-forecast", run_capacity_forecasts, state)
+    jobs.add_job(
+        forecast,
+        "cron",
+        id="capacity-forecast",
+        hour=settings.forecast_hour_utc,
+        minute=0,
+        timezone="UTC",
+        max_instances=1,
+        coalesce=True,
+    )
+    if settings.forecast_on_start:
+        jobs.add_job(forecast, "date", max_instances=1)
+    return jobs
+
+
+def create_app(
+    settings: Settings,
+    *,
+    probe_paths: list[Path] | tuple = (),
+    catalogue: Catalogue | None = None,
+    system: System | None = None,
+) -> FastAPI:
+    system = system or build(settings, catalogue=catalogue)
+    registry = CollectorRegistry()
+    state = AppState(system, ServiceMetrics(registry), delivery_writer(system))
     modules, all_targets = load_probe_files(list(probe_paths)) if probe_paths else ({}, [])
     shard = Shard.parse(settings.probe_shard, where="--shard or SMS_PROBE_SHARD")
     targets = shard.select(all_targets)
     scheduler = Scheduler(targets, modules, registry=registry, concurrency=settings.probe_concurrency, shard=shard)
-
-    registry.register(IncidentCollector(state.sessions))
-    registry.register(CapacityCollector(state.sessions))
+    registry.register(IncidentCollector(system.readers))
+    registry.register(CapacityCollector(system.readers))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         state.writer.start()
         task = asyncio.create_task(scheduler.run()) if targets else None
-        jobs = AsyncIOScheduler()
-        app.state.jobs = jobs
-        jobs.add_job(
-            guarded("sla-clocks", run_sla_clocks, state),
-            "interval",
-            id="sla-clocks",
-            seconds=settings.sla_check_seconds,
-            max_instances=1,
-            coalesce=True,
-        )
-        forecast = guarded("capacity-forecast", run_capacity_forecasts, state)
-        jobs.add_job(
-            forecast,
-            "cron",
-            id="capacity-forecast",
-            hour=settings.forecast_hour_utc,
-            minute=0,
-            timezone="UTC",
-            max_instances=1,
-            coalesce=True,
-        )
-        if settings.forecast_on_start:
-            jobs.add_job(forecast, "date", max_instances=1)
+        jobs = app.state.jobs = _jobs(state)
         jobs.start()
         log.info("serving with %d probe targets (shard %s of %d)", len(targets), shard, len(all_targets))
         try:
@@ -167,8 +204,10 @@ def create_app(settings: Settings, *, probe_paths: list[Path] = (), catalogue: C
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    principal = authenticate(system)
     app.include_router(probe_router(ProbeGate(all_targets, modules, settings.probe_allowlist)))
     app.include_router(webhook_router(state))
-    app.include_router(incidents_router(state))
-    app.include_router(capacity_router(state))
+    app.include_router(tokens_router(system, principal))
+    for kind in system.records.kinds.values():
+        app.include_router(kind_router(kind, system.records, principal))
     return app

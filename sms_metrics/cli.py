@@ -27,26 +27,6 @@ rules_app = typer.Typer(
     help="Generate and check Prometheus rules (SLO recordings, burn-rate alerts).", no_args_is_help=True
 )
 app.add_typer(rules_app, name="rules")
-incidents_app = typer.Typer(
-    help="Incidents in the register (SMS_DATABASE_URL): list and move them.", no_args_is_help=True
-)
-app.add_typer(incidents_app, name="incidents")
-
-plans_app = typer.Typer(
-    help="Capacity plans in the register (SMS_DATABASE_URL): list, approve, activate.", no_args_is_help=True
-)
-app.add_typer(plans_app, name="plans")
-
-_MOVES = {
-    "ack": "acknowledged",
-    "assign": "assigned",
-    "pend": "pending",
-    "escalate": "escalated",
-    "resolve": "resolved",
-    "close": "closed",
-    "reopen": "new",
-}
-
 _SHARD_HELP = "i/n: probe only shard i (0-based) of n replicas' targets (default SMS_PROBE_SHARD, 0/1: all)."
 err = Console(stderr=True)
 log = logging.getLogger("sms_metrics")
@@ -139,54 +119,6 @@ def rules_check(rule_dir: Path = typer.Argument(Path("rules"), help="Directory o
     typer.echo(f"{rule_dir}: all rule files are valid")
 
 
-@incidents_app.command("list")
-def incidents_list(
-    ctx: typer.Context,
-    status: str | None = typer.Option(None, "--status", help="open, new, acknowledged, ..., resolved, closed"),
-    service: str | None = typer.Option(None, "--service"),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
-    limit: int = typer.Option(100, "--limit"),
-):
-    """List incidents, newest first."""
-    from sms_metrics.commands.incidents import show_list
-
-    out = show_list(ctx.obj, status=status, service=service, fmt=fmt, limit=limit)
-    if out:
-        typer.echo(out, nl=False)
-
-
-def _move_command(name: str, state: str):
-    def command(
-        ctx: typer.Context,
-        incident_id: int = typer.Argument(..., help="Incident id"),
-        reason: str | None = typer.Option(None, "--reason"),
-        to: str | None = typer.Option(None, "--to", help="Assignee (for assign)"),
-        actor: str | None = typer.Option(None, "--actor", help="Who does it (default cli:$USER)"),
-        catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="Catalogue, for service-hour SLA clocks"),
-    ):
-        from sms_metrics.catalogue import load_catalogue
-        from sms_metrics.commands.incidents import move
-
-        typer.echo(
-            move(
-                ctx.obj,
-                incident_id,
-                state,
-                actor=actor,
-                reason=reason,
-                assignee=to,
-                catalogue=load_catalogue(catalogue) if catalogue else None,
-            )
-        )
-
-    command.__doc__ = f"Move an incident to {state}."
-    incidents_app.command(name)(command)
-
-
-for _name, _state in _MOVES.items():
-    _move_command(_name, _state)
-
-
 @app.command("forecast")
 def forecast(
     ctx: typer.Context,
@@ -228,40 +160,6 @@ def forecast(
             save=save,
         )
     )
-
-
-@plans_app.command("list")
-def plans_list(
-    ctx: typer.Context,
-    status: str | None = typer.Option("current", "--status", help="current, draft, approved, active, superseded"),
-    service: str | None = typer.Option(None, "--service"),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
-):
-    """List capacity plans, newest first."""
-    from sms_metrics.commands.plans import show_plans
-
-    out = show_plans(ctx.obj, status=status, service=service, fmt=fmt)
-    if out:
-        typer.echo(out, nl=False)
-
-
-def _plan_command(name: str, state: str):
-    def command(
-        ctx: typer.Context,
-        plan_id: int = typer.Argument(..., help="Capacity plan id"),
-        reason: str | None = typer.Option(None, "--reason"),
-        actor: str | None = typer.Option(None, "--actor", help="Who does it (default cli:$USER)"),
-    ):
-        from sms_metrics.commands.plans import move_plan
-
-        typer.echo(move_plan(ctx.obj, plan_id, state, actor=actor, reason=reason))
-
-    command.__doc__ = f"Move a capacity plan to {state}."
-    plans_app.command(name)(command)
-
-
-for _name, _state in {"approve": "approved", "activate": "active", "withdraw": "draft", "retire": "superseded"}.items():
-    _plan_command(_name, _state)
 
 
 @app.command("probe")
@@ -322,10 +220,36 @@ def up(
     raise typer.Exit(run_up(ctx.obj, catalogue=catalogue, period=period, out=out, keep_running=keep_running))
 
 
+def _system_of(settings: Settings | None, catalogue: Path | None = None):
+    """The system of a register command, built from the root's settings."""
+    from sms_metrics.bootstrap import build, load_catalogue_of
+
+    settings = settings or Settings()
+    return build(settings, catalogue=load_catalogue_of(settings, catalogue))
+
+
+def _register_commands() -> None:
+    """For every record kind of the register, a group derived from its declaration
+    (``sms-metrics changes list``...), and the token commands."""
+    from sms_metrics.register.kinds import KINDS
+    from sms_metrics.register.records.cli import kind_app
+    from sms_metrics.register.tokens_cli import tokens_app
+
+    for kind in KINDS.values():
+        app.add_typer(kind_app(kind, _system_of), name=kind.path)
+    app.add_typer(
+        kind_app(KINDS["capacity_plan"], _system_of), name="plans", help="Capacity plans (as capacity-plans)."
+    )
+    app.add_typer(tokens_app(_system_of), name="tokens")
+
+
+_register_commands()
+
+
 def main() -> None:
     """Console entry point: typer in standalone mode, domain errors as one-line messages."""
     try:
-        app()
+        app(prog_name="sms-metrics")
     except SmsError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

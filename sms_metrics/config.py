@@ -57,5 +57,13 @@ class Settings(BaseSettings):
     forecast_hour_utc: int = Field(3, ge=0, le=23, description="Hour (UTC) of the daily capacity forecast job.")
     forecast_workers: int = Field(0, ge=0, description="Processes for forecasting (0: one per core).")
     forecast_on_start: bool = Field(False, description="Also run the capacity forecast job when `serve` starts.")
+    catalogue: Path | None = Field(
+        None,
+        description="The catalogue (sms.yaml) the register's commands and `serve` use when no --catalogue is given.",
+    )
+    release_watch: str = Field(
+        "1h", description="How long after a deployment a release is watched for burn before it is verified."
+    )
+    release_check_seconds: float = Field(60, gt=0, description="How often the release watch job runs.")
     log_level: str = Field("INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
     work_dir: Path = Field(Path(".sms-metrics"), description="Where `up` keeps the local stack's data.")

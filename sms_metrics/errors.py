@@ -57,3 +57,55 @@ class InsufficientData(InputError):
     """A series is empty, too short or too gappy to forecast; any existing plan stays as it is."""
 
     exit_code = 3
+
+
+class RecordError(InputError):
+    """A register request was refused; nothing was written. The HTTP mapping lives in ``app.py``."""
+
+
+class RecordNotFound(RecordError):
+    """No record of that kind and id (or one the caller may not see)."""
+
+
+class RecordInvalid(RecordError):
+    """The fields of a record are wrong; ``problems`` lists each as ``path: reason``."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class UnknownState(RecordError):
+    """A state name the kind's lifecycle does not have."""
+
+    def __init__(self, message: str, states: list[str]):
+        self.states = states
+        super().__init__(message)
+
+
+class IllegalTransition(RecordError):
+    """A record cannot move from its state to the one asked for; ``allowed`` lists where it can go."""
+
+    def __init__(self, message: str, allowed: list[str]):
+        self.allowed = allowed
+        super().__init__(message)
+
+
+class GateRefused(RecordError):
+    """A gate (error budget, release tests, go-live) refused a transition; ``gate`` names it."""
+
+    def __init__(self, gate: str, message: str):
+        self.gate = gate
+        super().__init__(message)
+
+
+class Conflict(RecordError):
+    """The record changed while the request was being checked, or a rule of the register forbids the change."""
+
+
+class Unauthorized(RecordError):
+    """No bearer token, or one the register does not know (HTTP 401)."""
+
+
+class Forbidden(RecordError):
+    """The caller's role may not do this (HTTP 403)."""

@@ -57,12 +57,14 @@ class PrometheusPort(ABC):
         """Evaluate ``expr`` at one instant."""
 
     @abstractmethod
-    def server(self) -> ServerInfo:
-        """What kind of PromQL server answers, and its range semantics."""
-
     def major_version(self) -> int | None:
         """The Prometheus major version whose range semantics the server follows (2 or 3)."""
-        return self.server().major
+
+    def server(self) -> ServerInfo:
+        """What kind of PromQL server answers, and its range semantics (here: a Prometheus of
+        ``major_version()``; the HTTP adapter detects it)."""
+        major = self.major_version()
+        return ServerInfo(servers.PROMETHEUS, str(major) if major else None, (major or 2) >= 3, measured=False)
 
     @abstractmethod
     def retention_seconds(self) -> float | None:
@@ -204,6 +206,9 @@ class PrometheusHTTP(PrometheusPort):
     def _root(self) -> str:
         parts = urlsplit(self.url)
         return f"{parts.scheme}://{parts.netloc}"
+
+    def major_version(self) -> int | None:
+        return self.server().major
 
     def server(self) -> ServerInfo:
         """Detected once: the kind from buildinfo (or VictoriaMetrics' own endpoint), the range

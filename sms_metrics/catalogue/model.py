@@ -219,6 +219,10 @@ class Catalogue(_Strict):
     apiVersion: Literal["sms-metrics/v1"]
     services: list[Service] = Field(default_factory=list)
 
+    def find(self, name: str) -> Service | None:
+        """The service called ``name``, None when the catalogue has none."""
+        return next((s for s in self.services if s.name == name), None)
+
     def service(self, name: str) -> Service:
         for s in self.services:
             if s.name == name:

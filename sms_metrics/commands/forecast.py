@@ -60,12 +60,15 @@ def run_forecasts(
 
 
 def _save(settings: Settings, docs: list[dict]) -> None:
-    from sms_metrics.commands.incidents import default_actor, register_sessions
-    from sms_metrics.register.capacity.service import record_forecasts
+    from sms_metrics.bootstrap import build
+    from sms_metrics.register.capacity.plans import record_forecasts
     from sms_metrics.register.db import transaction
+    from sms_metrics.register.records.cli import default_actor
 
-    with transaction(register_sessions(settings)) as session:
-        changed = record_forecasts(session, docs, actor=default_actor())
+    system = build(settings)
+    with transaction(system.sessions) as session:
+        changed = record_forecasts(session, docs, actor=default_actor(), now=system.now())
+    system.close()
     log.info("capacity plans: %d new, %d unchanged", changed.created, changed.unchanged)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sms_metrics.core.calendar import ServiceHours
@@ -59,3 +61,58 @@ def service_time_between(a: datetime, b: datetime, hours: ServiceHours, tz_name:
             total += 1
         t += _STEP
     return total
+
+
+WARN_AT = 0.75  # share of a clock's time at which it warns
+
+
+@dataclass(frozen=True)
+class ClockTerms:
+    """What an SLA says about incident clocks: its hours, time zone and minutes per priority."""
+
+    hours: ServiceHours
+    timezone: str
+    response_minutes: Mapping[str, int]
+    resolution_minutes: Mapping[str, int]
+
+
+def due_times(terms: ClockTerms | None, prio: str, opened: datetime) -> dict[str, datetime | None]:
+    """Due and warning (75%) times of the response and resolution clocks, counted in service hours."""
+    out: dict[str, datetime | None] = {
+        f"{c}_{k}": None for c in ("response", "resolution") for k in ("due_at", "warn_at")
+    }
+    if terms is None:
+        return out
+    for clock, table in (("response", terms.response_minutes), ("resolution", terms.resolution_minutes)):
+        minutes = table.get(prio)
+        if minutes is not None:
+            out[f"{clock}_due_at"] = add_service_time(opened, minutes, terms.hours, terms.timezone)
+            out[f"{clock}_warn_at"] = add_service_time(opened, WARN_AT * minutes, terms.hours, terms.timezone)
+    return out
+
+
+def after_pause(
+    terms: ClockTerms | None, due: datetime, warn: datetime | None, paused_since: datetime, now: datetime
+) -> tuple[datetime, datetime | None]:
+    """The resolution clock was paused from ``paused_since`` to ``now``: its due (and warning, if given)
+    time move out by the paused service time (wall time when there is no SLA)."""
+    if terms is None:
+        shift = now - paused_since
+        return due + shift, None if warn is None else warn + shift
+    paused = service_time_between(paused_since, now, terms.hours, terms.timezone)
+    moved = add_service_time(due, paused, terms.hours, terms.timezone)
+    return moved, None if warn is None else add_service_time(warn, paused, terms.hours, terms.timezone)
+
+
+def marks_reached(
+    now: datetime, *, warn: datetime | None, due: datetime | None, warned: bool, breached: bool, stopped: bool
+) -> list[str]:
+    """Which marks of one clock ``now`` has newly reached: "warning" (75%) and/or "breach" (100%)."""
+    if due is None or stopped:
+        return []
+    out = []
+    if not warned and warn is not None and now >= warn:
+        out.append("warning")
+    if not breached and now >= due:
+        out.append("breach")
+    return out

@@ -1,5 +1,6 @@
-"""Engine and sessions. SQLite runs in WAL mode with synchronous=FULL and writes in
-``BEGIN IMMEDIATE`` transactions; ``SMS_DATABASE_URL=postgresql+psycopg://...`` selects PostgreSQL."""
+"""Engines and sessions. SQLite runs in WAL mode with synchronous=FULL; writes take the lock at once
+(``BEGIN IMMEDIATE``), reads use deferred transactions and never wait for a writer.
+``SMS_DATABASE_URL=postgresql+psycopg://...`` selects PostgreSQL."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ class DatabaseBusy(SmsError):
     exit_code = 6
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, write: bool = True) -> Engine:
+    """An engine on the register. On SQLite, ``write=False`` gives an engine for reads only: its
+    transactions are deferred, so readers see a consistent snapshot without taking the write lock."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
 
@@ -34,9 +37,11 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
             cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cur.close()
 
+        begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn):
+            conn.exec_driver_sql(begin)
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -44,6 +49,11 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def _busy(exc: OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text or "could not serialize" in text
 
 
 @contextlib.contextmanager
@@ -54,7 +64,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         with session.begin():
             yield session
     except OperationalError as exc:
-        if "locked" in str(exc).lower() or "busy" in str(exc).lower() or "could not serialize" in str(exc).lower():
+        if _busy(exc):
             raise DatabaseBusy(f"the register database is busy: {exc.orig}") from None
         raise
     finally:

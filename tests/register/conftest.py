@@ -23,6 +23,11 @@ services:
       availability_target: 99.9
       response_minutes:   {P1: 15,  P2: 60,  P3: 240,  P4: 1440}
       resolution_minutes: {P1: 240, P2: 480, P3: 2880, P4: 10080}
+    slos:
+      - name: availability
+        objective: 99.9
+        window: 30d
+        sli: {probe: 'probe_success{service="checkout"}'}
   - name: desk
     criticality: low
     sla:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from sms_metrics.register.capacity.models import CapacityPlan
-from sms_metrics.register.capacity.service import record_forecasts
+from sms_metrics.register.capacity.plans import record_forecasts
 from sms_metrics.register.db import transaction
+from sms_metrics.register.kinds.capacity_plans import CapacityPlan
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 

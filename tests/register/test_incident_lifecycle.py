@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sms_metrics.register.lifecycle import IllegalTransition, check
+from sms_metrics.errors import IllegalTransition, UnknownState
+from sms_metrics.register.kinds.incidents import LIFECYCLE
 from tests.register.conftest import alert, payload
 
 
@@ -46,10 +47,10 @@ def test_an_illegal_move_is_refused_with_the_allowed_ones(client, db):
 
 
 def test_unknown_incidents_and_states():
-    with pytest.raises(IllegalTransition, match="unknown incident state 'sleeping'"):
-        check("incident", "new", "sleeping")
+    with pytest.raises(UnknownState, match="unknown incident state 'sleeping'"):
+        LIFECYCLE.check("incident", "new", "sleeping")
     with pytest.raises(IllegalTransition, match="final state"):
-        check("incident", "closed", "new")
+        LIFECYCLE.check("incident", "closed", "new")
 
 
 def test_unknown_incident_is_404(client):

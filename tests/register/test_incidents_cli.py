@@ -9,7 +9,7 @@ import pytest
 
 from sms_metrics.catalogue import parse_catalogue
 from sms_metrics.register.db import make_engine, session_factory, transaction
-from sms_metrics.register.incidents.service import ingest_alert
+from sms_metrics.register.incidents.ingest import ingest_alerts
 from sms_metrics.register.migrations import upgrade
 from sms_metrics.register.webhook.schema import WebhookAlert
 from tests.integration.conftest import run_cli
@@ -24,9 +24,9 @@ def test_list_and_move_incidents_from_the_shell(tmp_path):
     upgrade(engine)
     with transaction(session_factory(engine)) as s:
         for fp in ("c1", "c2"):
-            ingest_alert(
+            ingest_alerts(
                 s,
-                alert=WebhookAlert.model_validate(alert(fp)),
+                alerts=[WebhookAlert.model_validate(alert(fp)).event()],
                 catalogue=parse_catalogue(CATALOGUE),
                 now=datetime.now(UTC),
             )

@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from sms_metrics.adapters.notifier import WebhookNotifier
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from tests.register.conftest import alert, payload
 
@@ -31,7 +32,7 @@ def test_clock_job_escalates_notifies_and_counts(client):
     inbox = ThreadingHTTPServer(("127.0.0.1", 0), Inbox)
     threading.Thread(target=inbox.serve_forever, daemon=True).start()
     state = client.app.state.sms
-    state.settings = state.settings.model_copy(update={"notify_url": f"http://127.0.0.1:{inbox.server_port}/"})
+    state.system.notifier = WebhookNotifier(f"http://127.0.0.1:{inbox.server_port}/")
     two_hours_ago = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     client.hook(payload(alert("late", starts=two_hours_ago)))
     Inbox.answers, Inbox.received = [], []
@@ -61,7 +62,7 @@ def test_notifications_are_retried_on_5xx_and_counted_when_they_fail(client):
     inbox = ThreadingHTTPServer(("127.0.0.1", 0), Inbox)
     threading.Thread(target=inbox.serve_forever, daemon=True).start()
     state = client.app.state.sms
-    state.settings = state.settings.model_copy(update={"notify_url": f"http://127.0.0.1:{inbox.server_port}/"})
+    state.system.notifier = WebhookNotifier(f"http://127.0.0.1:{inbox.server_port}/")
     two_hours_ago = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     client.hook(payload(alert("late", starts=two_hours_ago)))
     # the warning gets through on its second attempt; the breach is refused with 400 (not retried)

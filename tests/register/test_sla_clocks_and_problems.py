@@ -5,28 +5,50 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sms_metrics.bootstrap import build
 from sms_metrics.catalogue import parse_catalogue
-from sms_metrics.register.db import make_engine, session_factory, transaction
-from sms_metrics.register.incidents.models import Incident, Problem
-from sms_metrics.register.incidents.service import ingest_alert, transition
+from sms_metrics.config import Settings
+from sms_metrics.register.db import transaction
+from sms_metrics.register.incidents.ingest import ingest_alerts
 from sms_metrics.register.incidents.sla import check_sla_clocks
-from sms_metrics.register.migrations import upgrade
+from sms_metrics.register.kinds.incidents import Incident
+from sms_metrics.register.kinds.problems import Problem
+from sms_metrics.register.records.access import Principal
 from sms_metrics.register.webhook.schema import WebhookAlert
 from tests.register.conftest import CATALOGUE, alert
 
 CAT = parse_catalogue(CATALOGUE)
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+ALICE = Principal("alice", "agent")
+
+
+class Clock:
+    def __init__(self):
+        self.now = T0
+
+    def __call__(self):
+        return self.now
+
+
+def _system(db):
+    clock = Clock()
+    system = build(Settings(database_url=db.url), catalogue=CAT, now=clock)
+    system.clock = clock
+    return system
 
 
 def _sessions(db):
-    engine = make_engine(db.url)
-    upgrade(engine)
-    return session_factory(engine)
+    return _system(db).sessions
 
 
 def _open(sessions, fp="a1", **kw):
     with transaction(sessions) as s:
-        ingest_alert(s, alert=WebhookAlert.model_validate(alert(fp, **kw)), catalogue=CAT, now=T0)
+        ingest_alerts(s, alerts=[WebhookAlert.model_validate(alert(fp, **kw)).event()], catalogue=CAT, now=T0)
+
+
+def transition(system, *, incident_id, to, actor, now, **body):
+    system.clock.now = now
+    return system.records.move("incidents", Principal(actor, "agent"), incident_id, to, body=body)
 
 
 def _clock(sessions, minutes):
@@ -49,32 +71,25 @@ def test_response_clock_warns_at_75_percent_and_escalates_at_100(db):
 
 
 def test_acknowledging_stops_the_response_clock(db):
-    sessions = _sessions(db)
+    system = _system(db)
+    sessions = system.sessions
     _open(sessions)
-    with transaction(sessions) as s:
-        transition(s, incident_id=1, to="acknowledged", actor="alice", now=T0 + timedelta(minutes=5))
+    transition(system, incident_id=1, to="acknowledged", actor="alice", now=T0 + timedelta(minutes=5))
     assert [e.clock for e in _clock(sessions, 20)] == []
 
 
 def test_pending_pauses_the_resolution_clock(db):
-    sessions = _sessions(db)
+    system = _system(db)
+    sessions = system.sessions
     _open(sessions)  # resolution due at 14:00
-    with transaction(sessions) as s:
-        transition(s, incident_id=1, to="acknowledged", actor="alice", now=T0 + timedelta(minutes=1))
-        transition(s, incident_id=1, to="pending", actor="alice", now=T0 + timedelta(minutes=60), catalogue=CAT)
+    transition(system, incident_id=1, to="acknowledged", actor="alice", now=T0 + timedelta(minutes=1))
+    transition(system, incident_id=1, to="pending", actor="alice", now=T0 + timedelta(minutes=60))
     assert _clock(sessions, 300) == []  # paused: no breach at 15:00
-    with transaction(sessions) as s:
-        inc = transition(
-            s,
-            incident_id=1,
-            to="assigned",
-            actor="alice",
-            assignee="bob",
-            now=T0 + timedelta(minutes=360),
-            catalogue=CAT,
-        )
-        # five hours pending move the 14:00 due time to 19:00
-        assert inc.resolution_due_at == T0 + timedelta(hours=9)
+    inc = transition(
+        system, incident_id=1, to="assigned", actor="alice", assignee="bob", now=T0 + timedelta(minutes=360)
+    )
+    # five hours pending move the 14:00 due time to 19:00
+    assert inc.resolution_due_at == T0 + timedelta(hours=9)
     # 75% of four hours is three; with five paused hours the warning comes at 18:00
     assert _clock(sessions, 7 * 60 + 55) == []
     assert [(e.clock, e.kind) for e in _clock(sessions, 8 * 60)] == [("resolution", "warning")]
@@ -87,14 +102,10 @@ def test_three_incidents_of_one_fingerprint_in_a_week_propose_a_problem(db):
         start = (T0 + timedelta(days=2 * day)).strftime("%Y-%m-%dT%H:%M:%SZ")
         _open(sessions, "rep", starts=start)
         with transaction(sessions) as s:
-            ingest_alert(
-                s,
-                alert=WebhookAlert.model_validate(alert("rep", status="resolved", starts=start, ends=start)),
-                catalogue=CAT,
-                now=T0,
-            )
+            resolved = WebhookAlert.model_validate(alert("rep", status="resolved", starts=start, ends=start))
+            ingest_alerts(s, alerts=[resolved.event()], catalogue=CAT, now=T0)
     with sessions() as s:
         [problem] = s.query(Problem).all()
         assert problem.status == "proposed" and problem.fingerprint == "rep"
-        assert "3 incidents with the same fingerprint (rep) within 7 days" in problem.reason
+        assert "3 incidents with the same fingerprint (rep) within 7 days" in problem.description
         assert {i.problem_id for i in s.query(Incident).all()} == {problem.id}

@@ -157,9 +157,10 @@ def test_bad_deliveries_write_nothing_and_say_why(client, db, body, headers, sta
     assert db.rows("select count(*) from history") == [(0,)]
 
 
-def test_the_api_needs_the_admin_token(client):
+def test_the_api_needs_a_token_and_the_webhook_token_only_delivers_alerts(client):
     assert client.get("/api/v1/incidents").status_code == 401
-    assert client.get("/api/v1/incidents", headers={"Authorization": "Bearer hook-secret"}).status_code == 401
+    assert client.get("/api/v1/incidents", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.get("/api/v1/incidents", headers={"Authorization": "Bearer hook-secret"}).status_code == 403
     assert client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {ADMIN}"}).status_code == 200
     assert client.get("/healthz").status_code == 200 and client.get("/metrics").status_code == 200
 

@@ -11,7 +11,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import select
 
-from sms_metrics.register.capacity.models import CapacityPlan
+from sms_metrics.register.kinds.capacity_plans import LIFECYCLE, CapacityPlan
 
 BANDS = ("value", "lower_80", "upper_80", "lower_95", "upper_95")
 
@@ -52,7 +52,11 @@ class CapacityCollector(Collector):
             "sms_capacity_forecast_timestamp_seconds", "When the current plan's figures were made", labels=labels
         )
         with self.sessions() as s:
-            plans = s.scalars(select(CapacityPlan).where(CapacityPlan.status != "superseded")).all()
+            plans = s.scalars(
+                select(CapacityPlan).where(
+                    CapacityPlan.status.in_(sorted(LIFECYCLE.open)), CapacityPlan.inputs_hash.is_not(None)
+                )
+            ).all()
         for p in plans:
             key = [p.service, p.resource]
             at.add_metric(key, _ts(p.exhaustion_at))

@@ -1,9 +1,11 @@
 """Apply a delivery's alerts to the register in a handful of statements, whatever its size.
 
-(fingerprint, startsAt) identifies an occurrence, so repeats are no-ops; at most one incident per
-fingerprint is open; a resolved incident whose alert fires again within the reopen window reopens,
-later a new incident links to it; a late ``firing`` for an occurrence already resolved is ignored;
-a ``resolved`` seen before its ``firing`` is recorded so the late firing is recognised.
+(fingerprint, startsAt at millisecond precision) identifies an occurrence, so repeats are no-ops; at
+most one incident per fingerprint is open; a resolved incident whose alert fires again within the
+reopen window reopens, later a new incident links to it; a late ``firing`` for an occurrence already
+resolved is ignored; a ``resolved`` seen before its ``firing`` is recorded so the late firing is
+recognised. A ``resolved`` notification resolves every open occurrence of its fingerprint that started
+at or before its ``endsAt``, so a replay that changed ``startsAt`` leaves no phantom occurrence open.
 
 Lookups are made once per delivery; new incidents are inserted together; history rows and problem
 proposals follow once the incidents have their ids.
@@ -11,106 +13,73 @@ proposals follow once the incidents have their ids.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sms_metrics.catalogue.model import Catalogue
-from sms_metrics.register import lifecycle
-from sms_metrics.register.base import History
-from sms_metrics.register.incidents.models import Incident, Occurrence, Problem
+from sms_metrics.core.clocks import due_times
+from sms_metrics.core.priority import impact_of, priority, urgency_of
+from sms_metrics.register.base import History, text_of
+from sms_metrics.register.incidents.alert import AlertEvent, to_millisecond
+from sms_metrics.register.incidents.bulk import New, bulk_insert, insert_columns
 from sms_metrics.register.incidents.problems import THRESHOLD, WINDOW, propose_problem
-from sms_metrics.register.webhook.schema import WebhookAlert
+from sms_metrics.register.kinds.incidents import LIFECYCLE, OPEN, WATCHED, Incident, Occurrence, clock_terms
+from sms_metrics.register.kinds.problems import ACTIVE, Problem
 
 KIND = "incident"
-OPEN = lifecycle.OPEN_STATES[KIND]
-WATCHED = (
-    "status",
-    "priority",
-    "assignee",
-    "resolved_at",
-    "acknowledged_at",
-    "occurrence_count",
-    "linked_incident_id",
-    "resolution_reason",
-    "resolution_due_at",
-    "problem_id",
-)
+ACTOR = "alertmanager"
 
 
-def snapshot(inc: Incident) -> dict:
+def new_incident(alert: AlertEvent, catalogue: Catalogue | None, now: datetime) -> dict:
+    """The column values of a new incident for ``alert``: service, priority, SLA due times."""
+    labels, ann = alert.labels, alert.annotations
+    name = labels.get("service") or labels.get("sloth_service") or "unknown"
+    service = catalogue.find(name) if catalogue is not None else None
+    impact, urgency = impact_of(service.criticality if service else None), urgency_of(labels.get("severity"))
+    prio = priority(impact, urgency)
+    return dict(
+        status="new",
+        priority=prio,
+        impact=impact,
+        urgency=urgency,
+        service=name,
+        slo=labels.get("slo") or labels.get("sloth_slo"),
+        fingerprint=alert.fingerprint,
+        alertname=labels.get("alertname"),
+        title=(ann.get("summary") or ann.get("title") or labels.get("alertname") or "alert")[:500],
+        description=ann.get("description"),
+        runbook_url=ann.get("runbook_url") or ann.get("runbook"),
+        generator_url=alert.generator_url or None,
+        labels=dict(labels),
+        needs_triage=service is None,
+        opened_at=alert.starts_at,
+        occurrence_count=1,
+        created_at=now,
+        updated_at=now,
+        **due_times(clock_terms(catalogue, name), prio, alert.starts_at),
+    )
+
+
+def snapshot(inc) -> dict:
     return {f: getattr(inc, f) for f in WATCHED}
-
-
-class _New:
-    """A record created by this delivery: plain attributes, inserted in bulk by ``finish``."""
-
-    def __init__(self, **values):
-        self.__dict__.update(values)
-        self.id = None
-
-
-def _sqlite_datetime(v):
-    """UTC text, exactly as SQLAlchemy's SQLite DateTime writes it (so comparisons stay textual)."""
-    return v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _converter(column):
-    """How a value of ``column`` is stored on SQLite, or None when the driver takes it as it is."""
-    kind = type(column.type).__name__
-    if kind in ("UTCDateTime", "DateTime"):
-        return _sqlite_datetime
-    if kind == "JSON":
-        return json.dumps
-    if kind == "Boolean":
-        return int
-    return None
-
-
-def bulk_insert(session: Session, table, rows: list[dict]) -> None:
-    """One executemany; on SQLite straight through the driver (SQLAlchemy's per-value processing is
-    most of the cost of a large delivery), elsewhere through SQLAlchemy."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(insert(table), rows)
-        return
-    cols = list(rows[0])
-    insert_columns(session, table, {c: [r[c] for r in rows] for c in cols})
-
-
-def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
-    """SQLite: insert rows given column by column; each column is converted in one pass and the
-    rows are zipped together (a per-value generator costs three times as much)."""
-    names, converted = [], []
-    for c, values in columns.items():
-        if all(v is None for v in values):
-            continue  # no server defaults in the register: omitted = NULL
-        f = _converter(table.c[c])
-        names.append(c)
-        converted.append([None if v is None else f(v) for v in values] if f else values)
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    session.connection().exec_driver_sql(sql, list(zip(*converted)))
 
 
 class AlertBatch:
     def __init__(
         self,
         session: Session,
-        alerts: list[WebhookAlert],
+        alerts: list[AlertEvent],
         *,
         catalogue: Catalogue | None,
         now: datetime,
         reopen_window: timedelta,
-        new_incident,
     ):
         self.s, self.catalogue, self.now, self.window = session, catalogue, now, reopen_window
-        self.new_incident = new_incident
         fps = sorted({a.fingerprint for a in alerts})
         self.occ = {
-            (o.fingerprint, o.starts_at): o
+            (o.fingerprint, to_millisecond(o.starts_at)): o
             for o in session.scalars(select(Occurrence).where(Occurrence.fingerprint.in_(fps)))
         }
         # the newest incident of a fingerprint is its open one when there is one (a new incident only
@@ -119,39 +88,35 @@ class AlertBatch:
         self.last = {i.fingerprint: i for i in session.scalars(select(Incident).where(Incident.id.in_(latest)))}
         self.stored_fps = set(self.last)  # fingerprints with incidents before this delivery
         self.open = {fp: i for fp, i in self.last.items() if i.status in OPEN}
-        self.before: dict[int, tuple[Incident, dict]] = {}
-        self.created: list[_New] = []
-        self.new_occurrences: list[_New] = []
+        self.before: dict[int, tuple[object, dict]] = {}
+        self.created: list[New] = []
+        self.new_occurrences: list[New] = []
 
-    def touch(self, inc: Incident) -> Incident:
+    def touch(self, inc):
         self.before.setdefault(id(inc), (inc, snapshot(inc) if inc not in self.created else {}))
         inc.updated_at = self.now
         return inc
 
-    def add_occurrence(self, inc, alert: WebhookAlert, resolved: bool = False) -> None:
-        occ = _New(
-            incident=inc,
-            fingerprint=alert.fingerprint,
-            starts_at=alert.startsAt,
-            ends_at=(alert.endsAt or self.now) if resolved else None,
-            resolved=resolved,
+    def add_occurrence(self, inc, alert: AlertEvent, resolved: bool = False) -> None:
+        ends = (alert.ends_at or self.now) if resolved else None
+        occ = New(
+            incident=inc, fingerprint=alert.fingerprint, starts_at=alert.starts_at, ends_at=ends, resolved=resolved
         )
         self.new_occurrences.append(occ)
-        self.occ[(alert.fingerprint, alert.startsAt)] = occ
+        self.occ[(alert.fingerprint, alert.starts_at)] = occ
 
-    def create(self, alert: WebhookAlert, linked) -> _New:
-        inc = _New(**self.new_incident(alert, self.catalogue, self.now), linked=linked, problem_id=None)
+    def create(self, alert: AlertEvent, linked) -> New:
+        inc = New(**new_incident(alert, self.catalogue, self.now), linked=linked, problem_id=None)
         self.created.append(inc)
         self.touch(inc)
         self.open[alert.fingerprint] = inc
         self.last[alert.fingerprint] = inc
         return inc
 
-    def apply(self, alert: WebhookAlert) -> str:
-        occ = self.occ.get((alert.fingerprint, alert.startsAt))
+    def apply(self, alert: AlertEvent) -> str:
         if alert.status == "resolved":
-            return self.resolve(alert, occ)
-        if occ is not None:
+            return self.resolve(alert)
+        if (alert.fingerprint, alert.starts_at) in self.occ:
             return "duplicate"  # repeat delivery, or a late firing after its resolve
         current = self.open.get(alert.fingerprint)
         if current is not None:
@@ -163,9 +128,9 @@ class AlertBatch:
             last is not None
             and last.status == "resolved"
             and last.resolved_at is not None
-            and alert.startsAt - last.resolved_at <= self.window
+            and alert.starts_at - last.resolved_at <= self.window
         ):
-            lifecycle.check(KIND, last.status, "new")
+            LIFECYCLE.check("incident", last.status, "new")
             self.touch(last)
             last.status, last.resolved_at, last.resolution_reason = "new", None, None
             last.occurrence_count += 1
@@ -176,34 +141,36 @@ class AlertBatch:
         self.add_occurrence(inc, alert)
         return "opened"
 
-    def resolve(self, alert: WebhookAlert, occ: Occurrence | None) -> str:
-        ends = alert.endsAt or self.now
-        if occ is None:
+    def resolve(self, alert: AlertEvent) -> str:
+        fp, ends = alert.fingerprint, alert.ends_at or self.now
+        firing = [o for (f, start), o in self.occ.items() if f == fp and not o.resolved and start <= ends]
+        if not firing:
+            if (fp, alert.starts_at) in self.occ:
+                return "duplicate"
             # resolved before we saw it fire (out of order): record it so a late firing is recognised
             inc = self.create(alert, None)
             inc.status, inc.resolved_at, inc.resolution_reason = "resolved", ends, "alert resolved"
-            self.open.pop(alert.fingerprint, None)
+            self.open.pop(fp, None)
             self.add_occurrence(inc, alert, resolved=True)
             return "recorded-resolved"
-        if occ.resolved:
-            return "duplicate"
-        occ.resolved, occ.ends_at = True, ends
-        inc = occ.incident  # lazy-loaded for stored occurrences
-        firing = any(not o.resolved for (fp, _), o in self.occ.items() if fp == alert.fingerprint and o.incident is inc)
-        if inc.status not in OPEN or firing:
-            return "noted"
-        self.touch(inc)
-        inc.status, inc.resolved_at, inc.resolution_reason = "resolved", ends, "alert resolved"
-        self.open.pop(alert.fingerprint, None)
-        return "resolved"
+        for o in firing:
+            o.resolved, o.ends_at = True, ends
+        action = "noted"
+        for inc in {id(o.incident): o.incident for o in firing}.values():  # lazy-loaded for stored ones
+            still = any(not o.resolved for (f, _), o in self.occ.items() if f == fp and o.incident is inc)
+            if inc.status in OPEN and not still:
+                self.touch(inc)
+                inc.status, inc.resolved_at, inc.resolution_reason = "resolved", ends, "alert resolved"
+                self.open.pop(fp, None)
+                action = "resolved"
+        return action
 
     def _insert_new(self) -> None:
         """New incidents and occurrences in two executemany statements (ids come back in order)."""
         if self.created:
             cols = [c.key for c in Incident.__table__.columns if c.key != "id"]
             for inc in self.created:
-                linked = inc.linked
-                inc.linked_incident_id = linked.id if linked is not None else None
+                inc.linked_incident_id = inc.linked.id if inc.linked is not None else None
             table = Incident.__table__
             if self.s.get_bind().dialect.name == "sqlite":
                 # the write lock (BEGIN IMMEDIATE) is ours: number the rows and insert them in one executemany
@@ -240,24 +207,24 @@ class AlertBatch:
             inc.problem_id = problem.id if problem is not None else None
         rows = []
         for inc, before in self.before.values():
-            fields = ("status",) if not before else WATCHED  # a new record: its creation
-            for f in fields:
+            for f in ("status",) if not before else WATCHED:  # a new record: its creation
                 old, new = before.get(f), getattr(inc, f)
                 if old != new:
                     rows.append(
                         {
                             "record_kind": KIND,
                             "record_id": inc.id,
-                            "actor": "alertmanager",
+                            "actor": ACTOR,
                             "at": self.now,
                             "field": f,
-                            "old": None if old is None else str(old),
-                            "new": None if new is None else str(new),
+                            "old": text_of(old),
+                            "new": text_of(new),
+                            "reason": None,
                         }
                     )
         bulk_insert(self.s, History.__table__, rows)  # one executemany, append-only
 
-    def _known_problems(self) -> list[_New]:
+    def _known_problems(self) -> list[New]:
         """Attach new incidents to active problems of their fingerprint or service; return those
         that reach the repeat threshold without one (a problem is proposed for them)."""
         new = [i for i in self.created if i.status in OPEN]
@@ -267,7 +234,7 @@ class AlertBatch:
         fps, services = {i.fingerprint for i in new if i.fingerprint}, {i.service for i in new}
         active = self.s.execute(
             select(Problem.id, Problem.fingerprint, Problem.service).where(
-                Problem.status.in_(("proposed", "accepted")),
+                Problem.status.in_(sorted(ACTIVE)),
                 or_(Problem.fingerprint.in_(fps), and_(Problem.fingerprint.is_(None), Problem.service.in_(services))),
             )
         ).all()
@@ -308,3 +275,18 @@ class AlertBatch:
             ):
                 crossing.append(inc)
         return crossing
+
+
+def ingest_alerts(
+    session: Session,
+    *,
+    alerts: list[AlertEvent],
+    catalogue: Catalogue | None,
+    now: datetime,
+    reopen_window: timedelta = timedelta(hours=1),
+) -> list[str]:
+    """Apply a delivery's alerts in order; returns what happened to each (opened, resolved, ...)."""
+    batch = AlertBatch(session, alerts, catalogue=catalogue, now=now, reopen_window=reopen_window)
+    actions = [batch.apply(a) for a in alerts]
+    batch.finish()
+    return actions

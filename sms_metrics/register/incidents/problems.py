@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sms_metrics.register.base import record_changes
-from sms_metrics.register.incidents.models import Incident, Problem
+from sms_metrics.register.kinds.incidents import Incident
+from sms_metrics.register.kinds.problems import ACTIVE, Problem
 
 WINDOW = timedelta(days=7)
 THRESHOLD = 3
-ACTIVE = ("proposed", "accepted")
 
 
 def propose_problem(session: Session, *, incident: Incident, now: datetime) -> Problem | None:
@@ -23,7 +23,9 @@ def propose_problem(session: Session, *, incident: Incident, now: datetime) -> P
         if value is None:
             continue
         column = getattr(Incident, field)
-        problem = session.scalar(select(Problem).where(getattr(Problem, field) == value, Problem.status.in_(ACTIVE)))
+        problem = session.scalar(
+            select(Problem).where(getattr(Problem, field) == value, Problem.status.in_(sorted(ACTIVE)))
+        )
         if problem is not None:  # the problem exists: this incident joins it
             incident.problem_id = incident.problem_id or problem.id
             return problem
@@ -33,13 +35,13 @@ def propose_problem(session: Session, *, incident: Incident, now: datetime) -> P
         if len(recent) < THRESHOLD:
             continue
         if problem is None:
-            ids = ", ".join(f"#{i.id}" for i in recent)
+            ids = ", ".join(f"INC-{i.id:06d}" for i in recent)
             problem = Problem(
                 status="proposed",
                 service=incident.service,
                 fingerprint=incident.fingerprint if field == "fingerprint" else None,
                 title=f"Repeated incidents on {incident.service}: {incident.title}"[:500],
-                reason=f"{len(recent)} incidents with the same {field} ({value}) within 7 days: {ids}",
+                description=f"{len(recent)} incidents with the same {field} ({value}) within 7 days: {ids}",
                 created_at=now,
                 updated_at=now,
             )

@@ -1,7 +1,8 @@
 """The SLA clock job: warn at 75% of the response or resolution time, escalate at 100%.
 
 Times count in the service's hours (its SLA); the resolution clock is paused while an incident is
-pending (its due time moves out by the paused service time when it leaves ``pending``).
+pending (its due time moves out by the paused service time when it leaves ``pending``). The rules are
+``core.clocks``; this module finds the incidents that reached a mark and records what happened.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from sms_metrics.register import lifecycle
+from sms_metrics.core.clocks import marks_reached
 from sms_metrics.register.base import record_changes
-from sms_metrics.register.incidents.models import Incident
+from sms_metrics.register.kinds.incidents import LIFECYCLE, OPEN, Incident
+
+ACTOR = "sla-clock"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class ClockEvent:
     def as_json(self) -> dict:
         return {
             "incident_id": self.incident_id,
+            "ref": f"INC-{self.incident_id:06d}",
             "service": self.service,
             "priority": self.priority,
             "clock": self.clock,
@@ -37,10 +41,8 @@ class ClockEvent:
         }
 
 
-def check_sla_clocks(session: Session, *, now: datetime) -> list[ClockEvent]:
-    """Warn and escalate open incidents whose clocks ran to 75% / 100%; returns what happened."""
-    events: list[ClockEvent] = []
-    open_states = lifecycle.OPEN_STATES["incident"]
+def _reached(now: datetime):
+    """Only the incidents whose clock reached a mark: indexed, whatever the number of open incidents."""
     responding = and_(
         Incident.acknowledged_at.is_(None),
         or_(
@@ -55,35 +57,50 @@ def check_sla_clocks(session: Session, *, now: datetime) -> list[ClockEvent]:
             and_(Incident.resolution_breached_at.is_(None), Incident.resolution_due_at <= now),
         ),
     )
-    reached = or_(responding, resolving)
-    # only the incidents whose clock reached a mark: indexed, whatever the number of open incidents
-    for inc in session.scalars(select(Incident).where(Incident.status.in_(open_states), reached)).all():
-        before_events = len(events)
-        for clock in ("response", "resolution"):
-            due = inc.response_due_at if clock == "response" else inc.resolution_due_at
-            stopped = inc.acknowledged_at is not None if clock == "response" else inc.status == "pending"
-            if due is None or stopped:
-                continue
-            warned, breached = f"{clock}_warned_at", f"{clock}_breached_at"
-            warn = getattr(inc, f"{clock}_warn_at")
-            if getattr(inc, warned) is None and warn is not None and now >= warn:
-                setattr(inc, warned, now)
-                events.append(ClockEvent(inc.id, inc.service, inc.priority, clock, "warning", due))
-            if getattr(inc, breached) is None and now >= due:
-                setattr(inc, breached, now)
-                before = inc.status
-                if inc.status != "escalated":
-                    lifecycle.check("incident", inc.status, "escalated")
-                    inc.status = "escalated"
-                record_changes(
-                    session,
-                    kind="incident",
-                    record_id=inc.id,
-                    actor="sla-clock",
-                    at=now,
-                    changes={"status": (before, inc.status), breached: (None, now)},
-                )
-                events.append(ClockEvent(inc.id, inc.service, inc.priority, clock, "breach", due))
-        if len(events) > before_events:
+    return or_(responding, resolving)
+
+
+def _clock(session: Session, inc: Incident, clock: str, now: datetime) -> list[ClockEvent]:
+    due = getattr(inc, f"{clock}_due_at")
+    stopped = inc.acknowledged_at is not None if clock == "response" else inc.status == "pending"
+    warned, breached = f"{clock}_warned_at", f"{clock}_breached_at"
+    marks = marks_reached(
+        now,
+        warn=getattr(inc, f"{clock}_warn_at"),
+        due=due,
+        warned=getattr(inc, warned) is not None,
+        breached=getattr(inc, breached) is not None,
+        stopped=stopped,
+    )
+    events = []
+    for mark in marks:
+        if mark == "warning":
+            setattr(inc, warned, now)
+        else:
+            setattr(inc, breached, now)
+            before = inc.status
+            if inc.status != "escalated":
+                LIFECYCLE.check("incident", inc.status, "escalated")
+                inc.status = "escalated"
+            record_changes(
+                session,
+                kind="incident",
+                record_id=inc.id,
+                actor=ACTOR,
+                at=now,
+                changes={"status": (before, inc.status), breached: (None, now)},
+                reason=f"the {clock} clock ran out (due {due.isoformat()})",
+            )
+        events.append(ClockEvent(inc.id, inc.service, inc.priority, clock, mark, due))
+    return events
+
+
+def check_sla_clocks(session: Session, *, now: datetime) -> list[ClockEvent]:
+    """Warn and escalate open incidents whose clocks ran to 75% / 100%; returns what happened."""
+    events: list[ClockEvent] = []
+    for inc in session.scalars(select(Incident).where(Incident.status.in_(sorted(OPEN)), _reached(now))).all():
+        found = [e for clock in ("response", "resolution") for e in _clock(session, inc, clock, now)]
+        if found:
             inc.updated_at = now
+        events += found
     return events

@@ -20,3 +20,17 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
+
+
+def record_columns() -> list:
+    """The columns every record kind's table starts with (``register.base.RecordColumns``)."""
+    import sqlalchemy as sa
+
+    from sms_metrics.register.base import UTCDateTime
+
+    return [
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("status", sa.String(20), nullable=False, index=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+    ]

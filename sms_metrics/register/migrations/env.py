@@ -2,9 +2,8 @@
 
 from alembic import context
 
+from sms_metrics.register import kinds, tokens  # noqa: F401  (registers every table)
 from sms_metrics.register.base import Base
-from sms_metrics.register.capacity import models as capacity_models  # noqa: F401  (registers the tables)
-from sms_metrics.register.incidents import models  # noqa: F401
 
 config = context.config
 engine = config.attributes["engine"]

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sms_metrics.register.incidents.alert import AlertEvent
+
 
 def _no_nul(d: dict[str, str]) -> dict[str, str]:
     for k, v in d.items():
@@ -43,6 +45,18 @@ class WebhookAlert(BaseModel):
         if v is None:
             raise ValueError("startsAt is required")
         return v
+
+    def event(self) -> AlertEvent:
+        """The plain alert event the incident domain works on."""
+        return AlertEvent(
+            status=self.status,
+            fingerprint=self.fingerprint,
+            starts_at=self.startsAt,
+            ends_at=self.endsAt,
+            labels=self.labels,
+            annotations=self.annotations,
+            generator_url=self.generatorURL,
+        )
 
 
 class WebhookPayload(BaseModel):

@@ -25,17 +25,6 @@ def bearer_ok(request: Request, expected: str | None) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
 
 
-def admin_guard(state):
-    """FastAPI dependency of the admin API: the SMS_ADMIN_TOKEN bearer token, else 401; the actor's name."""
-
-    def admin(request: Request) -> str:
-        if not bearer_ok(request, state.settings.admin_token):
-            raise HTTPException(401, "missing or wrong bearer token")
-        return "admin"
-
-    return admin
-
-
 async def read_limited(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:

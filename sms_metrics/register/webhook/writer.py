@@ -20,11 +20,12 @@ from collections import Counter as Tally
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+from sms_metrics.bootstrap import System, build
 from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.config import Settings
 from sms_metrics.errors import InputError
-from sms_metrics.register.db import DatabaseBusy, make_engine, session_factory, transaction
-from sms_metrics.register.incidents.service import ingest_alerts
+from sms_metrics.register.db import DatabaseBusy, transaction
+from sms_metrics.register.incidents.ingest import ingest_alerts
 from sms_metrics.register.webhook.schema import WebhookPayload
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,13 @@ def write_delivery(
     with transaction(sessions) as session:
         return dict(
             Tally(
-                ingest_alerts(session, alerts=payload.alerts, catalogue=catalogue, now=now, reopen_window=reopen_window)
+                ingest_alerts(
+                    session,
+                    alerts=[a.event() for a in payload.alerts],
+                    catalogue=catalogue,
+                    now=now,
+                    reopen_window=reopen_window,
+                )
             )
         )
 
@@ -78,8 +85,8 @@ class ThreadWriter(DeliveryWriter):
 
 def _writer_main(conn, settings: Settings, catalogue: Catalogue | None) -> None:
     """The writer process: one delivery at a time until the server's end of the pipe closes."""
-    engine = make_engine(settings.database_url, busy_timeout_ms=settings.database_busy_timeout_ms)
-    sessions = session_factory(engine)
+    system = build(settings, catalogue=catalogue, migrate=False)
+    sessions = system.sessions
     window = timedelta(seconds=settings.reopen_window_seconds)
     while True:
         try:
@@ -104,7 +111,7 @@ def _writer_main(conn, settings: Settings, catalogue: Catalogue | None) -> None:
             conn.send(reply)
         except (EOFError, OSError):
             break
-    engine.dispose()
+    system.close()
 
 
 class ProcessWriter(DeliveryWriter):
@@ -161,7 +168,7 @@ class ProcessWriter(DeliveryWriter):
                 self._proc.kill()
 
 
-def delivery_writer(settings: Settings, catalogue: Catalogue | None, sessions) -> DeliveryWriter:
-    if settings.database_url.startswith("sqlite"):
-        return ProcessWriter(settings, catalogue)
-    return ThreadWriter(settings, catalogue, sessions)
+def delivery_writer(system: System) -> DeliveryWriter:
+    if system.settings.database_url.startswith("sqlite"):
+        return ProcessWriter(system.settings, system.catalogue)
+    return ThreadWriter(system.settings, system.catalogue, system.sessions)

@@ -1,0 +1,96 @@
+"""Configuration items (ISO/IEC 20000-1 9.1, the CMDB): typed, with attributes and typed relations.
+
+A CI's impact is every CI and service that needs it, transitively: the CIs that depend on it or run on
+it, and the whole it is part of. ``impact`` walks the relations one level per query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import JSON, String, Text, and_, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from sms_metrics.register.base import Base, Link, RecordColumns
+from sms_metrics.register.kinds.incidents import SERVICE
+from sms_metrics.register.records.kind import Lifecycle, LinkField, RecordKind
+
+LIFECYCLE = Lifecycle(
+    initial="active",
+    moves={
+        "planned": ("active", "retired"),
+        "active": ("maintenance", "retired"),
+        "maintenance": ("active", "retired"),
+        "retired": (),
+    },
+    closed=frozenset({"retired"}),
+)
+RELATIONS = ("depends_on", "runs_on", "part_of")
+MAX_DEPTH = 50
+
+
+class ConfigurationItem(RecordColumns, Base):
+    __tablename__ = "configuration_items"
+
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    type: Mapped[str] = mapped_column(String(60), index=True)
+    service: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ConfigurationItemCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    type: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,59}$", description="e.g. server, database, load-balancer, app")
+    service: str | None = Field(None, pattern=SERVICE, description="The catalogue service it belongs to")
+    description: str | None = Field(None, max_length=100_000)
+    attributes: dict[str, Any] = Field(default_factory=dict, description="Free attributes (version, location...)")
+    depends_on: list[int] = Field(default_factory=list, description="CIs it needs to work")
+    runs_on: list[int] = Field(default_factory=list, description="CIs it is hosted on")
+    part_of: list[int] = Field(default_factory=list, description="CIs it is a part of")
+
+
+def impact(session: Session, ci_id: int) -> list[tuple[int, int, str]]:
+    """(ci id, depth, relation) of every CI that needs ``ci_id``, nearest first: one query per level."""
+    seen, frontier, out = {ci_id}, [ci_id], []
+    depth = 0
+    while frontier and depth < MAX_DEPTH:
+        depth += 1
+        targets = [str(i) for i in frontier]
+        needing = (Link.field.in_(("depends_on", "runs_on")), Link.target.in_(targets))  # they need the frontier
+        wholes = (Link.field == "part_of", Link.record_id.in_(frontier))  # the frontier is part of them
+        rows = session.execute(
+            select(Link.record_id, Link.field, Link.target).where(
+                Link.kind == KIND_NAME, or_(and_(*needing), and_(*wholes))
+            )
+        ).all()
+        nxt = []
+        for record_id, field, target in rows:
+            found = int(target) if field == "part_of" else record_id
+            if found not in seen:
+                seen.add(found)
+                nxt.append(found)
+                out.append((found, depth, field))
+        frontier = nxt
+    return out
+
+
+KIND_NAME = "configuration_item"
+KIND = RecordKind(
+    name=KIND_NAME,
+    path="configuration-items",
+    prefix="CI",
+    title="configuration item",
+    model=ConfigurationItem,
+    create=ConfigurationItemCreate,
+    lifecycle=LIFECYCLE,
+    links={rel: LinkField(to=KIND_NAME, filter=rel) for rel in RELATIONS},
+    filters={"service": "service", "type": "type", "name": "name"},
+    search=("name", "type", "service", "description"),
+    write_role="manager",
+    verbs={"activate": "active", "maintain": "maintenance", "retire": "retired"},
+    example={"name": "db-1", "type": "database", "service": "checkout", "attributes": {"engine": "postgresql 15"}},
+    description="The CMDB: servers, databases, applications and how they depend on each other.",
+)
