@@ -45,7 +45,11 @@ async def handle(r, w):
 async def main():
     s = await asyncio.start_server(handle, "127.0.0.1", int(sys.argv[1]), backlog=4096)
     await s.serve_forever()
-asyncio.run(main())
+try:
+    import uvloop  # the same fast server for both probers
+    uvloop.run(main())
+except ImportError:
+    asyncio.run(main())
 """
 
 

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     prometheus_retries: int = Field(3, ge=0, description="Retries of a failed request (with backoff).")
     prometheus_backoff_seconds: float = Field(0.5, ge=0, description="Backoff factor between retries.")
     prometheus_concurrency: int = Field(4, ge=1, description="Parallel queries when reporting many services.")
+    prometheus_headers: dict[str, str] = Field(
+        default_factory=dict,
+        description='HTTP headers sent to the PromQL server, a JSON object (e.g. {"X-Scope-OrgID": "team-a"} for Mimir).',
+    )
     webhook_token: str | None = Field(None, description="Bearer token Alertmanager sends.")
     admin_token: str | None = Field(None, description="Bearer token with the admin role.")
     probe_allowlist: list[str] = Field(

@@ -98,10 +98,20 @@ def _error_text(exc: Exception) -> str:
 class PrometheusHTTP(PrometheusPort):
     """The real Prometheus (or any server with its HTTP API: Thanos, Mimir, VictoriaMetrics)."""
 
-    def __init__(self, url: str, *, timeout: float = 60.0, retries: int = 3, backoff: float = 0.5, pool_size: int = 8):
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 60.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        pool_size: int = 8,
+        headers: dict[str, str] | None = None,
+    ):
         self.url = url.rstrip("/")
         self._timeout = timeout
         self._session = requests.Session()
+        self._session.headers.update(headers or {})  # e.g. Mimir's X-Scope-OrgID, an Authorization
         # Proxies from the environment are resolved once, not on every request (costly per call).
         self._session.proxies.update(requests.utils.get_environ_proxies(self.url))
         self._session.trust_env = False
@@ -126,6 +136,7 @@ class PrometheusHTTP(PrometheusPort):
             retries=settings.prometheus_retries,
             backoff=settings.prometheus_backoff_seconds,
             pool_size=max(8, settings.prometheus_concurrency * 2),
+            headers=settings.prometheus_headers,
         )
 
     def _call(self, fn, expr: str | None, *args, **kwargs):
@@ -168,7 +179,7 @@ class PrometheusHTTP(PrometheusPort):
                 datetime.fromtimestamp(a, UTC),
                 datetime.fromtimestamp(b, UTC),
                 f"{step:g}s",
-                params=self.server().no_cache_params or None,
+                params=self.server().query_params or None,
             )
         except PrometheusQueryError as exc:
             if "maxPointsPerTimeseries" not in str(exc) or b - a < step:
@@ -183,7 +194,8 @@ class PrometheusHTTP(PrometheusPort):
         return self._range(expr, a, mid, step) + self._range(expr, mid + step, b, step)
 
     def query(self, expr: str, at: datetime) -> list[tuple[dict[str, str], float]]:
-        result = self._call(self._client.custom_query, expr, expr, params={"time": at.timestamp()})
+        extra = self._server.query_params if self._server is not None else {}
+        result = self._call(self._client.custom_query, expr, expr, params={"time": at.timestamp(), **extra})
         return [(item["metric"], float(item["value"][1])) for item in result]
 
     def _get(self, url: str) -> requests.Response | None:

@@ -9,7 +9,8 @@ sms-metrics sends the same queries to every server. What differs is handled here
 - ``rate()``/``increase()``: VictoriaMetrics starts from the last sample before the window and does
   not extrapolate to the window's edges, Prometheus (and Thanos, Mimir) extrapolates: event
   counts differ slightly, so reports of events and latency SLIs say so in their warnings;
-- VictoriaMetrics: range queries are sent with ``nocache=1`` (its response cache aligns ``start``
+- Thanos: queries ask for raw data and no partial responses (``query_params``);
+- VictoriaMetrics: queries are sent with ``nocache=1`` (its response cache aligns ``start``
   to the step and may serve results from before a backfill); it has no ``/api/v1/status/flags``
   (retention is read from ``/flags``), no ``stats=all``, and looks back over an interval derived
   from the samples' spacing rather than Prometheus' 5 minutes for selectors without a range.
@@ -31,7 +32,7 @@ RATE_NOTE = (
     "differ slightly from what Prometheus reports for the same data"
 )
 _VM_NOTES = (
-    "range queries are sent with nocache=1 (no response cache, no start alignment)",
+    "queries are sent with nocache=1 (no response cache, no start alignment)",
     "no stats=all, so no count of samples scanned",
     "selectors without a range look back over an interval from the samples' spacing, not 5 minutes",
     "retention from -retentionPeriod on /flags",
@@ -57,8 +58,15 @@ class ServerInfo:
         return self.kind != VICTORIA
 
     @property
-    def no_cache_params(self) -> dict[str, str]:
-        return {"nocache": "1"} if self.kind == VICTORIA else {}
+    def query_params(self) -> dict[str, str]:
+        """Parameters sent with every query: VictoriaMetrics uncached (its cache aligns ``start``
+        to the step and may predate a backfill); Thanos raw data only (counts on downsampled
+        chunks are not sample counts) and no partial answers (a missing store is not "unknown")."""
+        if self.kind == VICTORIA:
+            return {"nocache": "1"}
+        if self.kind == THANOS:
+            return {"max_source_resolution": "0s", "partial_response": "false"}
+        return {}
 
     def warnings_for(self, sli_kind: str | None) -> list[str]:
         """Report warnings where this server changes what a figure means."""
@@ -72,6 +80,8 @@ class ServerInfo:
         text = f"{self.kind} {self.version or '(version not reported)'}; ranges {ranges} ({how})"
         if self.kind == VICTORIA:
             text += "; " + "; ".join((*_VM_NOTES, "rate() without extrapolation"))
+        if self.query_params and self.kind != VICTORIA:
+            text += "; queries sent with " + ", ".join(f"{k}={v}" for k, v in self.query_params.items())
         return text
 
 

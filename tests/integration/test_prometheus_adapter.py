@@ -154,3 +154,50 @@ def test_short_retention_is_warned_about(tmp_path, catalogue_file):
     report = json.loads(done.stdout)
     assert any("retention is 7 days" in w for w in report["warnings"])
     assert report["availability_percent"] is None
+
+
+class _Thanos(BaseHTTPRequestHandler):
+    """Answers like a Thanos querier (buildinfo 0.x) and remembers what it was asked."""
+
+    seen: list[tuple[str, dict]] = []
+
+    def do_GET(self):
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(self.path)
+        type(self).seen.append((parts.path, {**parse_qs(parts.query), "org": self.headers.get("X-Scope-OrgID")}))
+        if parts.path.endswith("/buildinfo"):
+            data = {"version": "0.34.1"}
+        elif parts.path.endswith("/query"):
+            data = {"resultType": "vector", "result": [{"metric": {}, "value": [1, "3"]}]}
+        elif parts.path.endswith("/query_range"):
+            data = {"resultType": "matrix", "result": []}
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        body = json.dumps({"status": "success", "data": data}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+def test_a_thanos_querier_is_asked_for_raw_complete_data_with_the_configured_headers():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Thanos)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        prom = PrometheusHTTP(f"http://127.0.0.1:{server.server_port}", headers={"X-Scope-OrgID": "team-a"})
+        info = prom.server()
+        assert (info.kind, info.version, info.left_open, info.measured) == ("thanos", "0.34.1", False, True)
+        prom.query_range("up", sc.DATA_START, sc.DATA_START + timedelta(hours=1), 60)
+        path, params = _Thanos.seen[-1]
+        assert path == "/api/v1/query_range"
+        assert params["max_source_resolution"] == ["0s"] and params["partial_response"] == ["false"]
+        assert {org for _, p in _Thanos.seen for org in [p["org"]]} == {"team-a"}
+        assert prom.retention_seconds() is None  # Thanos has no flags endpoint: no retention warning
+    finally:
+        server.shutdown()
