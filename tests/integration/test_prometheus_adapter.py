@@ -57,7 +57,24 @@ def test_unreachable_server_is_one_line_naming_the_url():
         PrometheusHTTP(url, retries=1, backoff=0).query("up", sc.DATA_END)
 
 
-class _Flaky(BaseHTTPRequestHandler):
+class _Answers(BaseHTTPRequestHandler):
+    def answer(self, data: dict | None) -> None:
+        """200 with Prometheus' success envelope around ``data``; None: 404."""
+        if data is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        body = json.dumps({"status": "success", "data": data}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+class _Flaky(_Answers):
     failures = 2
     calls = 0
 
@@ -67,19 +84,7 @@ class _Flaky(BaseHTTPRequestHandler):
             self.send_response(503)
             self.end_headers()
             return
-        body = json.dumps(
-            {
-                "status": "success",
-                "data": {"resultType": "vector", "result": [{"metric": {"job": "x"}, "value": [1, "42"]}]},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *a):
-        pass
+        self.answer({"resultType": "vector", "result": [{"metric": {"job": "x"}, "value": [1, "42"]}]})
 
 
 def test_transient_failures_are_retried_with_backoff():
@@ -156,7 +161,7 @@ def test_short_retention_is_warned_about(tmp_path, catalogue_file):
     assert report["availability_percent"] is None
 
 
-class _Thanos(BaseHTTPRequestHandler):
+class _Thanos(_Answers):
     """Answers like a Thanos querier (buildinfo 0.x) and remembers what it was asked."""
 
     seen: list[tuple[str, dict]] = []
@@ -166,24 +171,13 @@ class _Thanos(BaseHTTPRequestHandler):
 
         parts = urlsplit(self.path)
         type(self).seen.append((parts.path, {**parse_qs(parts.query), "org": self.headers.get("X-Scope-OrgID")}))
-        if parts.path.endswith("/buildinfo"):
-            data = {"version": "0.34.1"}
-        elif parts.path.endswith("/query"):
-            data = {"resultType": "vector", "result": [{"metric": {}, "value": [1, "3"]}]}
-        elif parts.path.endswith("/query_range"):
-            data = {"resultType": "matrix", "result": []}
-        else:
-            self.send_response(404)
-            self.end_headers()
-            return
-        body = json.dumps({"status": "success", "data": data}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *a):
-        pass
+        self.answer(
+            {
+                "/api/v1/status/buildinfo": {"version": "0.34.1"},
+                "/api/v1/query": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "3"]}]},
+                "/api/v1/query_range": {"resultType": "matrix", "result": []},
+            }.get(parts.path)
+        )
 
 
 def test_a_thanos_querier_is_asked_for_raw_complete_data_with_the_configured_headers():
