@@ -29,6 +29,7 @@ from sms_metrics.errors import (
     UnknownState,
 )
 from sms_metrics.jobs.forecast import run_capacity_forecasts
+from sms_metrics.jobs.releases import run_release_watch
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from sms_metrics.probing.config import load_probe_files
 from sms_metrics.probing.endpoint import ProbeGate, probe_router
@@ -38,6 +39,7 @@ from sms_metrics.register.capacity.metrics import CapacityCollector
 from sms_metrics.register.db import DatabaseBusy
 from sms_metrics.register.incidents.metrics import IncidentCollector
 from sms_metrics.register.records.api import authenticate, kind_router
+from sms_metrics.register.records.metrics import RegisterCollector
 from sms_metrics.register.tokens import tokens_router
 from sms_metrics.register.webhook.views import webhook_router
 from sms_metrics.register.webhook.writer import DeliveryWriter, delivery_writer
@@ -135,6 +137,14 @@ def _jobs(state: AppState) -> AsyncIOScheduler:
         max_instances=1,
         coalesce=True,
     )
+    jobs.add_job(
+        guarded("release-watch", run_release_watch, state),
+        "interval",
+        id="release-watch",
+        seconds=settings.release_check_seconds,
+        max_instances=1,
+        coalesce=True,
+    )
     forecast = guarded("capacity-forecast", run_capacity_forecasts, state)
     jobs.add_job(
         forecast,
@@ -167,6 +177,7 @@ def create_app(
     scheduler = Scheduler(targets, modules, registry=registry, concurrency=settings.probe_concurrency, shard=shard)
     registry.register(IncidentCollector(system.readers))
     registry.register(CapacityCollector(system.readers))
+    registry.register(RegisterCollector(system.readers, system.records.kinds))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

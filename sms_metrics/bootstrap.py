@@ -74,6 +74,14 @@ class System:
             self.readers.kw["bind"].dispose()
 
 
+def register_in_use(settings: Settings) -> bool:
+    """Whether a register database is configured: SMS_DATABASE_URL given, or the default file exists."""
+    if "database_url" in settings.model_fields_set:
+        return True
+    url = settings.database_url
+    return url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).exists()
+
+
 def load_catalogue_of(settings: Settings, path: Path | None) -> Catalogue | None:
     from sms_metrics.catalogue import load_catalogue
 

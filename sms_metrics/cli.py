@@ -20,7 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 report_app = typer.Typer(help="Service reports (availability and SLA).", no_args_is_help=True)
-catalogue_app = typer.Typer(help="Validate and import service catalogues.", no_args_is_help=True)
+catalogue_app = typer.Typer(help="Validate, import and export service catalogues.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 app.add_typer(catalogue_app, name="catalogue")
 rules_app = typer.Typer(
@@ -79,18 +79,31 @@ def catalogue_validate(path: Path = typer.Argument(..., help="The catalogue file
 
 @catalogue_app.command("import")
 def catalogue_import(
-    files: list[Path] = typer.Argument(..., help="Sloth (prometheus/v1) or OpenSLO v1 YAML files."),
+    files: list[Path] = typer.Argument(..., help="Sloth, Kubernetes PrometheusServiceLevel, OpenSLO v1/v1alpha files."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write the catalogue here instead of stdout."),
+    lenient: bool = typer.Option(False, "--lenient", help="Leave out what cannot be carried, with a warning each."),
+    store: str | None = typer.Option(None, "--store", help="prometheus or victoriametrics (MetricsQL queries)."),
 ):
     """Convert Sloth and OpenSLO SLO definitions into an sms-metrics catalogue."""
-    from sms_metrics.catalogue.importers import import_files
-    from sms_metrics.catalogue.writer import dump_catalogue
+    from sms_metrics.commands.catalogue import run_import
 
-    text = dump_catalogue(import_files(files))
-    if out:
-        out.write_text(text)
-        log.info("wrote %s", out)
-    else:
+    text = run_import(files, out, lenient=lenient, store=store)
+    if text is not None:
+        typer.echo(text, nl=False)
+
+
+@catalogue_app.command("export")
+def catalogue_export(
+    catalogue: Path = typer.Argument(..., help="The catalogue file (sms.yaml)."),
+    fmt: str = typer.Option(..., "--format", "-f", help="sloth or openslo."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
+    lenient: bool = typer.Option(False, "--lenient", help="Export what Sloth can say, with a warning for the rest."),
+):
+    """Write the catalogue's SLOs as Sloth specs or OpenSLO documents (they import back unchanged)."""
+    from sms_metrics.commands.catalogue import run_export
+
+    text = run_export(catalogue, fmt, out, lenient=lenient)
+    if text is not None:
         typer.echo(text, nl=False)
 
 
@@ -187,23 +200,49 @@ def probe(
 @app.command("serve")
 def serve(
     ctx: typer.Context,
-    catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
+    catalogue: Path | None = typer.Option(
+        None, "--catalogue", "-c", help="The catalogue file (default: SMS_CATALOGUE)."
+    ),
     probes: Path | None = typer.Option(None, "--probes", help="A directory (or file) of probe files."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8080, "--port"),
     shard: str | None = typer.Option(None, "--shard", help=_SHARD_HELP),
 ):
-    """Run the service: /metrics, /healthz, /probe and the probe scheduler (API docs on /docs)."""
+    """Run the service: the register API and webhook, /metrics, /healthz, /probe, probes and jobs (API docs on /docs)."""
     import uvicorn
 
     from sms_metrics.app import create_app
-    from sms_metrics.catalogue import load_catalogue
+    from sms_metrics.bootstrap import load_catalogue_of
     from sms_metrics.commands.probe import probe_paths
 
-    cat = load_catalogue(catalogue) if catalogue else None
+    cat = load_catalogue_of(ctx.obj, catalogue)
     settings = ctx.obj.model_copy(update={"probe_shard": shard}) if shard is not None else ctx.obj
     app_ = create_app(settings, probe_paths=probe_paths(probes) if probes else [], catalogue=cat)
     uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+
+@app.command("backup")
+def backup_cmd(ctx: typer.Context, out: Path = typer.Option(..., "--out", "-o", help="The backup file to write.")):
+    """Back up the register (SMS_DATABASE_URL) while it runs: SQLite's online backup, or pg_dump."""
+    from sms_metrics.register.backup import backup
+
+    done = backup(ctx.obj.database_url, out)
+    typer.echo(f"{done.engine} register backed up to {done.path} ({done.bytes:,} bytes)")
+
+
+@app.command("restore")
+def restore_cmd(
+    ctx: typer.Context,
+    source: Path = typer.Argument(..., help="A file written by `sms-metrics backup`."),
+    yes: bool = typer.Option(False, "--yes", help="Replace the register without asking."),
+):
+    """Replace the register (SMS_DATABASE_URL) by a backup, then migrate it to this version."""
+    from sms_metrics.register.backup import restore
+
+    if not yes and not typer.confirm(f"Replace the register at {ctx.obj.database_url} by {source}?"):
+        raise typer.Exit(1)
+    done = restore(ctx.obj.database_url, source)
+    typer.echo(f"{done.engine} register restored from {done.path}")
 
 
 @app.command("up")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -71,3 +71,11 @@ class Settings(BaseSettings):
     release_check_seconds: float = Field(60, gt=0, description="How often the release watch job runs.")
     log_level: str = Field("INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
     work_dir: Path = Field(Path(".sms-metrics"), description="Where `up` keeps the local stack's data.")
+
+    @field_validator("release_watch")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        from sms_metrics.core.durations import parse_duration
+
+        parse_duration(v)
+        return v

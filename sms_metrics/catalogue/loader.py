@@ -6,8 +6,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from sms_metrics.catalogue.checks import query_problems
 from sms_metrics.catalogue.model import API_VERSION, Catalogue
-from sms_metrics.catalogue.yamlsource import error_lines, line_of, load_yaml_documents
+from sms_metrics.catalogue.yamlsource import error_lines, format_loc, line_of, load_yaml_documents
 from sms_metrics.errors import CatalogueError
 
 
@@ -31,6 +32,10 @@ def parse_catalogue(text: str, source: str = "<catalogue>") -> Catalogue:
         errors = error_lines(exc, node)
         catalogue = None
     errors += _duplicate_services(data, node)
+    if catalogue is not None:
+        for loc, why in query_problems(catalogue):
+            line = line_of(node, loc)
+            errors.append(f"{format_loc(loc)}: {why}" + (f" (line {line})" if line else ""))
     if errors or catalogue is None:
         raise CatalogueError(source, errors)
     return catalogue

@@ -12,12 +12,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sms_metrics.catalogue.alerting import Alerting, AlertWindowsSpec, valid_duration, valid_labels
 from sms_metrics.core.calendar import parse_service_hours
 from sms_metrics.core.durations import parse_duration
 from sms_metrics.core.periods import zone
 
 API_VERSION = "sms-metrics/v1"
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+# Sloth's names: SLO names, and the Sloth service name kept when it is not a NAME_PATTERN name
+SLOTH_NAME_PATTERN = r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 PRIORITIES = ("P1", "P2", "P3", "P4")
 SELECTOR = re.compile(r"^\s*(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)?\s*(?:\{(?P<matchers>.*)\})?\s*$", re.S)
 WINDOW_TEMPLATE = re.compile(r"\{\{\s*\.?window\s*\}\}")
@@ -31,14 +34,6 @@ def _percent(v: float) -> float:
     if not 0 < v <= 100:
         raise ValueError("must be > 0 and <= 100")
     return v
-
-
-def _duration(v: str) -> str:
-    try:
-        parse_duration(v)
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
-    return str(v)
 
 
 def _selector(v: str) -> str:
@@ -80,6 +75,7 @@ class SLA(_Strict):
     response_minutes: dict[str, int] = Field(default_factory=dict)
     resolution_minutes: dict[str, int] = Field(default_factory=dict)
     maintenance: list[MaintenanceWindow] = Field(default_factory=list)
+    slo: str | None = None  # the SLO the SLA measures (default: the one named availability, else the first)
 
     _target = field_validator("availability_target")(_percent)
 
@@ -120,11 +116,45 @@ class LatencySLI(_Strict):
     _sel = field_validator("histogram")(_selector)
 
 
-class ThresholdSLI(_Strict):
-    query: str = Field(min_length=1)
-    max: float
+THRESHOLD_OPS = {"max": "lte", "below": "lt", "min": "gte", "above": "gt"}
 
-    _sel = field_validator("query")(_selector)
+
+class ThresholdSLI(_Strict):
+    """A value compared sample by sample (or, for an expression, once per step at its end):
+    good while ``<= max``, ``< below``, ``>= min`` or ``> above`` (exactly one)."""
+
+    query: str = Field(min_length=1)
+    max: float | None = None
+    below: float | None = None
+    min: float | None = None
+    above: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> ThresholdSLI:
+        given = [k for k in THRESHOLD_OPS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "needs exactly one of max, below, min, above" + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    @property
+    def bound(self) -> str:
+        return next(k for k in THRESHOLD_OPS if getattr(self, k) is not None)
+
+    @property
+    def op(self) -> str:
+        """``lte``, ``lt``, ``gte`` or ``gt``: how a good value compares with ``value``."""
+        return THRESHOLD_OPS[self.bound]
+
+    @property
+    def value(self) -> float:
+        return float(getattr(self, self.bound))
+
+    @property
+    def is_selector(self) -> bool:
+        m = SELECTOR.match(self.query)
+        return bool(m and (m["name"] or m["matchers"]))
 
 
 class SLI(_Strict):
@@ -155,17 +185,23 @@ class SLI(_Strict):
 
 
 class SLO(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$")
+    name: str = Field(pattern=SLOTH_NAME_PATTERN)
+    display_name: str | None = None
     objective: float
     window: str = "30d"
     step: str = "60s"
     description: str | None = None
     runbook: str | None = None
-    alert_windows: str | None = None  # a Sloth AlertWindows file, relative to the catalogue
+    # a Sloth AlertWindows file relative to the catalogue, or its ``spec`` inline
+    alert_windows: str | AlertWindowsSpec | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    alerting: Alerting | None = None
     sli: SLI
 
+    _labels = field_validator("labels")(valid_labels)
+
     _objective = field_validator("objective")(_percent)
-    _durations = field_validator("window", "step")(_duration)
+    _durations = field_validator("window", "step")(valid_duration)
 
     @field_validator("step")
     @classmethod
@@ -173,6 +209,13 @@ class SLO(_Strict):
         if parse_duration(v) % 1 or parse_duration(v) > 3600:
             raise ValueError("must be a whole number of seconds between 1s and 1h")
         return v
+
+    @model_validator(mode="after")
+    def _windows_match(self) -> SLO:
+        aw = self.alert_windows
+        if isinstance(aw, AlertWindowsSpec) and abs(parse_duration(aw.sloPeriod) - self.window_seconds) > 1:
+            raise ValueError(f"alert_windows are for a {aw.sloPeriod} period but the SLO window is {self.window}")
+        return self
 
     @property
     def window_seconds(self) -> float:
@@ -190,16 +233,21 @@ class CapacityResource(_Strict):
     direction: Literal["up", "down"] = "up"
     lead_time: str = "14d"
 
-    _lead = field_validator("lead_time")(_duration)
+    _lead = field_validator("lead_time")(valid_duration)
 
 
 class Service(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
+    display_name: str | None = None
+    sloth_service: str | None = Field(None, pattern=SLOTH_NAME_PATTERN)  # Sloth's name, when not ``name``
     description: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
     criticality: Literal["high", "medium", "low"] = "medium"
     sla: SLA | None = None
     slos: list[SLO] = Field(default_factory=list)
     capacity: list[CapacityResource] = Field(default_factory=list)
+
+    _labels = field_validator("labels")(valid_labels)
 
     @model_validator(mode="after")
     def _unique_children(self) -> Service:
@@ -208,15 +256,28 @@ class Service(_Strict):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"duplicate {kind} name(s): {', '.join(dupes)}")
+        if self.sla and self.sla.slo and self.sla.slo not in {s.name for s in self.slos}:
+            raise ValueError(f"sla.slo: {self.sla.slo!r} is not an SLO of this service")
         return self
 
+    @property
+    def sloth_name(self) -> str:
+        """The service name in Sloth's labels (``sloth_service``, first part of ``sloth_id``)."""
+        return self.sloth_service or self.name
+
+    def sloth_id(self, slo: SLO) -> str:
+        """Sloth's SLO id, ``<service>-<slo>``: the ``sloth_id`` label of the SLO's series."""
+        return f"{self.sloth_name}-{slo.name}"
+
     def availability_slo(self) -> SLO | None:
-        """The SLO the SLA report measures: the one named ``availability``, else the first."""
-        return next((s for s in self.slos if s.name == "availability"), self.slos[0] if self.slos else None)
+        """The SLO the SLA report measures: ``sla.slo``, else the one named ``availability``, else the first."""
+        wanted = self.sla.slo if self.sla and self.sla.slo else "availability"
+        return next((s for s in self.slos if s.name == wanted), self.slos[0] if self.slos else None)
 
 
 class Catalogue(_Strict):
     apiVersion: Literal["sms-metrics/v1"]
+    store: Literal["prometheus", "victoriametrics"] = "prometheus"  # which query language the queries use
     services: list[Service] = Field(default_factory=list)
 
     def find(self, name: str) -> Service | None:

@@ -1,12 +1,27 @@
-"""Write a catalogue back to YAML."""
+"""Write a catalogue back to YAML (empty lists and maps, unset fields and ``disable: false`` left out)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import yaml
 
 from sms_metrics.catalogue.model import Catalogue
 
 
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {k: _clean(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, {}, []) and not (k == "disable" and v is False)}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def catalogue_data(catalogue: Catalogue) -> dict:
+    """The catalogue as plain data, as it would be written."""
+    return _clean(catalogue.model_dump(mode="json", exclude_none=True))
+
+
 def dump_catalogue(catalogue: Catalogue) -> str:
-    data = catalogue.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return yaml.safe_dump(catalogue_data(catalogue), sort_keys=False, allow_unicode=True)

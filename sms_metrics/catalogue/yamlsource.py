@@ -65,7 +65,12 @@ def error_lines(exc: ValidationError, node: yaml.Node | None, prefix: tuple = ()
         msg = _FRIENDLY.get(err["type"], err["msg"])
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
-        if err["type"] == "string_pattern_mismatch":
+        if err["type"] == "string_pattern_mismatch" and "A-Z" in str((err.get("ctx") or {}).get("pattern")):
+            msg = (
+                "must start and end with a letter or digit and hold only letters, digits, '-', '_' and '.', "
+                f"got {err.get('input')!r}"
+            )
+        elif err["type"] == "string_pattern_mismatch":
             msg = f"must be lowercase letters, digits and '-' (e.g. checkout-api), got {err.get('input')!r}"
         if err["type"] == "literal_error":
             msg = f"{msg} (got {err.get('input')!r})"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -12,13 +12,38 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sms_metrics.adapters.prometheus import PrometheusHTTP
 from sms_metrics.catalogue import load_catalogue
 from sms_metrics.config import Settings
-from sms_metrics.core.periods import previous_month
+from sms_metrics.core.periods import parse_period, previous_month
 from sms_metrics.errors import InputError
 from sms_metrics.reports.availability import measure_catalogue, report_dict
 from sms_metrics.reports.render import FORMATS, render
 
 log = logging.getLogger(__name__)
 NO_DATA_EXIT = 3
+
+
+def change_windows(settings: Settings, catalogue, period: str) -> dict[str, list]:
+    """The approved maintenance windows of changes in the register (when one is configured), per service."""
+    from sms_metrics.bootstrap import build, register_in_use
+    from sms_metrics.register.kinds.changes import maintenance_windows
+
+    if not register_in_use(settings):
+        return {}
+    span = parse_period(period, "UTC", now=datetime.now(UTC))
+    system = build(settings, catalogue=catalogue)
+    try:
+        with system.readers() as session:
+            windows = maintenance_windows(
+                session,
+                [s.name for s in catalogue.services],
+                span.start - timedelta(days=2),
+                span.end + timedelta(days=2),
+            )
+    finally:
+        system.close()
+    for name, found in windows.items():
+        if found:
+            log.info("%s: %d approved change window(s) excluded as maintenance", name, len(found))
+    return windows
 
 
 def produce_reports(settings: Settings, *, catalogue, prom, service, period, show_progress=True) -> list[dict]:
@@ -42,6 +67,7 @@ def produce_reports(settings: Settings, *, catalogue, prom, service, period, sho
             service=service,
             concurrency=settings.prometheus_concurrency,
             on_done=lambda _r: progress.advance(task),
+            extra_windows=change_windows(settings, catalogue, period),
         )
     return [report_dict(r) for r in reports]
 

@@ -22,7 +22,7 @@ def load_windows(catalogue_path: Path, catalogue) -> dict[str, tuple[BurnWindow,
     out = {}
     for svc in catalogue.services:
         for slo in svc.slos:
-            if slo.alert_windows and slo.alert_windows not in out:
+            if isinstance(slo.alert_windows, str) and slo.alert_windows not in out:
                 path = catalogue_path.parent / slo.alert_windows
                 try:
                     text = path.read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ import typer
 from sms_metrics.register.db import transaction
 from sms_metrics.register.records.access import ROLES
 from sms_metrics.register.records.cli import default_actor
+from sms_metrics.register.records.service import validated
 from sms_metrics.register.tokens import TokenCreate, create_token, list_tokens, revoke_token
 
 
@@ -26,7 +27,7 @@ def tokens_app(system_of) -> typer.Typer:
     ) -> None:
         """Create a token and print its secret (shown this once; only its hash is kept)."""
         system = system_of(ctx.find_root().obj, None)
-        body = TokenCreate(name=name, role=role, restricted=restricted)
+        body = validated(TokenCreate, {"name": name, "role": role, "restricted": restricted})
         with transaction(system.sessions) as session:
             made = create_token(session, body, by=default_actor(), now=system.now())
         typer.echo(f"token {made.id} for {made.name} ({made.role}{', restricted' if made.restricted else ''}):")

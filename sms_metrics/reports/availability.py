@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -189,7 +189,8 @@ def _batched_states(
     for i, p in enumerate(plans):
         if p.step_sli:
             q = step_queries(p.service.availability_slo().sli)
-            groups.setdefault((p.grid, q.fn, q.outer, q.limit, q.selector.split("{")[0].strip()), []).append(i)
+            key = (p.grid, q.fn, q.outer, q.op, q.limit, q.expression, q.selector.split("{")[0].strip())
+            groups.setdefault(key, []).append(i)
     jobs = []
     for members in groups.values():
         size = min(BATCH, max(1, -(-len(members) // workers)))
@@ -215,13 +216,16 @@ def measure_catalogue(
     now: datetime | None = None,
     concurrency: int = 4,
     on_done: Callable[[ServiceReport], None] | None = None,
+    extra_windows: Mapping[str, list[tuple[datetime, datetime]]] | None = None,
 ) -> list[ServiceReport]:
-    """Reports for one service (``service``) or every service, ``concurrency`` queries at a time."""
+    """Reports for one service (``service``) or every service, ``concurrency`` queries at a time;
+    ``extra_windows`` adds maintenance windows per service (approved change windows)."""
     services = [catalogue.service(service)] if service else list(catalogue.services)
     prom.server()  # detected (and logged) once, before the threads start
     retention = prom.retention_seconds()
     now = now or datetime.now(UTC)
-    plans = [plan_service(s, period_text, now=now) for s in services]
+    extra = extra_windows or {}
+    plans = [plan_service(s, period_text, now=now, extra_windows=extra.get(s.name, ())) for s in services]
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         batched = _batched_states(prom, plans, pool, max(1, concurrency))
@@ -247,7 +251,7 @@ def _attach_recorded(prom: PrometheusPort, plans: list[Plan], now: datetime) -> 
             recent = (now - end).total_seconds() < p.grid.step  # a rolling window ending now
             by_time.setdefault(now if recent else min(now, end), []).append(p)
     for at, group in by_time.items():
-        ids = {f"{p.service.name}-{p.report.slo}": p for p in group}
+        ids = {p.service.sloth_id(p.service.availability_slo()): p for p in group}
         try:
             found = read_recorded(prom, list(ids), at)
         except PrometheusError as exc:

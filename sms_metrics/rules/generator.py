@@ -5,11 +5,13 @@ Names and labels follow Sloth so its Grafana dashboard works unchanged (DESIGN.m
 
 from __future__ import annotations
 
+from sms_metrics.catalogue.alerting import AlertWindowsSpec
 from sms_metrics.catalogue.model import SLO, Catalogue, Service
 from sms_metrics.core.durations import format_duration, parse_duration
 from sms_metrics.errors import InputError
+from sms_metrics.rules.alerting import extra_windows, slo_alerts
 from sms_metrics.rules.sli import error_ratio, source_selector
-from sms_metrics.rules.windows import BurnWindow, default_windows
+from sms_metrics.rules.windows import BurnWindow, default_windows, spec_windows
 
 SLI_WINDOWS = (300.0, 1800.0, 3600.0, 7200.0, 21600.0, 86400.0, 259200.0)
 FROM_1H_AT_LEAST = 7 * 86400.0  # windows this long are averaged from the 1h recording
@@ -18,15 +20,18 @@ CERT_TICKET_DAYS = 14
 
 
 def slo_id(service: Service, slo: SLO) -> str:
-    return f"{service.name}-{slo.name}"
+    return service.sloth_id(slo)
 
 
 def slo_labels(service: Service, slo: SLO) -> dict[str, str]:
+    """The catalogue's labels (service, then SLO) and the SLO's identity labels."""
     return {
+        **service.labels,
+        **slo.labels,
         "service": service.name,
         "slo": slo.name,
         "sloth_id": slo_id(service, slo),
-        "sloth_service": service.name,
+        "sloth_service": service.sloth_name,
         "sloth_slo": slo.name,
     }
 
@@ -40,14 +45,22 @@ def _pct(x: float) -> str:
     return f"{x:g}%"
 
 
-def sli_recordings(service: Service, slo: SLO, burn: tuple[BurnWindow, ...]) -> list[dict]:
+def _num(x: float) -> str:
+    """A number as Sloth writes it in labels: ``99.9``, ``90``, ``99.99999``."""
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def sli_recordings(
+    service: Service, slo: SLO, burn: tuple[BurnWindow, ...], extra: tuple[float, ...] = ()
+) -> list[dict]:
     """``slo:sli_error:ratio_rate<w>`` for the fixed windows, the alert windows and the SLO window.
 
     Windows of 7 days or more (the SLO period) average the 1h recording hour by hour (a
     subquery): a 30-day ratio reads 720 recorded values instead of 43,200 raw samples and lags by
     at most an hour. Shorter windows, which alerts use, are computed from the raw series.
     """
-    windows = sorted({*SLI_WINDOWS, *(w.short for w in burn), *(w.long for w in burn), slo.window_seconds})
+    windows = sorted({*SLI_WINDOWS, *(w.short for w in burn), *(w.long for w in burn), *extra, slo.window_seconds})
     rules = []
     for w in windows:
         name = format_duration(w)
@@ -99,7 +112,7 @@ def meta_recordings(service: Service, slo: SLO) -> list[dict]:
                 "sloth_mode": "cli-gen-prom",
                 "sloth_spec": "sms-metrics/v1",
                 "sloth_version": SLOTH_VERSION,
-                "sloth_objective": f"{slo.objective:g}",
+                "sloth_objective": _num(slo.objective),
             },
         },
     ]
@@ -205,11 +218,17 @@ def capacity_rules(service: Service) -> list[dict]:
     return out
 
 
+def _burn_windows(slo: SLO, windows: dict[str, tuple[BurnWindow, ...]] | None) -> tuple[BurnWindow, ...]:
+    if isinstance(slo.alert_windows, AlertWindowsSpec):
+        return spec_windows(slo.alert_windows)
+    return (windows or {}).get(slo.alert_windows or "") or default_windows(slo.window_seconds)
+
+
 def service_groups(service: Service, windows: dict[str, tuple[BurnWindow, ...]] | None = None) -> list[dict]:
     """Every rule group of one service, in a stable order."""
     groups: list[dict] = []
     for slo in service.slos:
-        burn = (windows or {}).get(slo.alert_windows or "") or default_windows(slo.window_seconds)
+        burn = _burn_windows(slo, windows)
         if abs(burn[0].period - slo.window_seconds) > 1:
             raise InputError(
                 f"services.{service.name}.slos.{slo.name}.alert_windows: the windows are for a "
@@ -221,10 +240,9 @@ def service_groups(service: Service, windows: dict[str, tuple[BurnWindow, ...]] 
             {
                 "name": f"sms-slo-{slo_id(service, slo)}",
                 "rules": [
-                    *sli_recordings(service, slo, burn),
+                    *sli_recordings(service, slo, burn, extra_windows(slo)),
                     *meta_recordings(service, slo),
-                    *burn_alerts(service, slo, burn),
-                    no_data_alert(service, slo),
+                    *slo_alerts(service, slo, burn_alerts(service, slo, burn), no_data_alert(service, slo)),
                 ],
             }
         )

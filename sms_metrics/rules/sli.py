@@ -3,7 +3,7 @@
 Reports count time step by step; rules need a cheap ratio every evaluation:
 - probe: the share of failed samples of the worst series (``aggregate: min``) or the best one
   (``aggregate: max``): ``1 - min(avg_over_time(sel[w]))``;
-- threshold: the share of samples above ``max``, through a subquery at the SLO step;
+- threshold: the share of steps whose value breaks the bound, through a subquery at the SLO step;
 - events: ``errors / total`` with ``{{window}}`` replaced (errors count as 0 while no error series
   exists, so a service without failures has a ratio of 0, not no data);
 - latency: requests slower than the threshold bucket over all requests.
@@ -26,9 +26,9 @@ def error_ratio(slo: SLO, window: float) -> str:
     if sli.kind == "threshold":
         t = sli.threshold
         assert t is not None
-        return (
-            f"1 - {pick}(avg_over_time(({t.query.strip()} <= bool {t.max!r})[{w}:{format_duration(slo.step_seconds)}]))"
-        )
+        cmp = {"lte": "<=", "lt": "<", "gte": ">=", "gt": ">"}[t.op]
+        step = format_duration(slo.step_seconds)
+        return f"1 - {pick}(avg_over_time(({t.query.strip()} {cmp} bool {t.value!r})[{w}:{step}]))"
     errors, total = (render_window(q, window) for q in event_queries(sli))
     # No error series at all (no 5xx yet) means a ratio of 0, not a missing SLI.
     return f"(\n  ({errors})\n  or\n  (0 * ({total}))\n)\n/\n({total})"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from sms_metrics.catalogue.alerting import AlertWindowsSpec
 from sms_metrics.core.durations import format_duration, parse_duration
 from sms_metrics.errors import InputError
 
@@ -88,3 +89,15 @@ def parse_alert_windows(text: str, source: str) -> tuple[BurnWindow, ...]:
 def label(seconds: float) -> str:
     """Window label used in rule names: ``5m``, ``1h``, ``30d``, ``56m``."""
     return format_duration(seconds)
+
+
+def spec_windows(spec: AlertWindowsSpec) -> tuple[BurnWindow, ...]:
+    """Windows from the ``spec`` of a Sloth AlertWindows file kept inline in the catalogue."""
+    period = parse_duration(spec.sloPeriod)
+    return tuple(
+        BurnWindow(
+            sev, speed, w.errorBudgetPercent, parse_duration(w.shortWindow), parse_duration(w.longWindow), period
+        )
+        for sev, pair in (("page", spec.page), ("ticket", spec.ticket))
+        for speed, w in (("quick", pair.quick), ("slow", pair.slow))
+    )

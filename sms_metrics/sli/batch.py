@@ -129,7 +129,7 @@ def batchable(slis: list[SLI]) -> tuple[list[Selector], str] | None:
     sels = [parse_selector(q.selector) for q in qs]
     if any(s is None for s in sels) or len({s.name for s in sels}) != 1 or len({q.fn for q in qs}) != 1:
         return None
-    if len({(q.kind, q.outer) for q in qs}) != 1 or len({q.limit for q in qs}) != 1:
+    if any(q.expression for q in qs) or len({(q.kind, q.outer, q.op, q.limit) for q in qs}) != 1:
         return None
     label = union_label(sels)
     return (sels, label) if label else None

@@ -57,7 +57,7 @@ def clean_blocks(q: StepQueries, counts: dict, extremes: dict, per_block: int, n
     e = np.vstack([extremes.get(k, np.full(n_blocks, np.nan)) for k in keys])
     present = c > 0
     with np.errstate(invalid="ignore"):
-        full_good = (c == per_block) & q.good(np.nan_to_num(e, nan=np.inf if q.kind == "threshold" else -np.inf))
+        full_good = (c == per_block) & q.good(np.nan_to_num(e, nan=q.bad_fill))
     empty = ~present.any(axis=0)
     if aggregate == "min":
         clean = ~empty & np.all(~present | full_good, axis=0)
@@ -130,7 +130,7 @@ class _Reader:
 
     @property
     def q(self) -> StepQueries:
-        return step_queries(self.sli)
+        return step_queries(self.sli, self.grid.step)
 
     def _skipped(self, lo: int, hi: int) -> bool:
         return self.skip is not None and bool(self.skip[lo:hi].all())

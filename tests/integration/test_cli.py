@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.integration
         ["catalogue"],
         ["catalogue", "validate"],
         ["catalogue", "import"],
+        ["catalogue", "export"],
         ["up"],
     ],
 )
@@ -84,6 +86,38 @@ slos:
     assert done.returncode == 0, done.stderr
     done = run_cli("catalogue", "validate", str(out))
     assert done.returncode == 0 and "valid (1 services, 1 SLOs)" in done.stdout
+
+
+IMPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+
+
+def test_catalogue_import_refuses_by_field_and_lenient_warns(tmp_path):
+    refused = IMPORTS / "refused" / "sloth-sli-plugin.yaml"
+    out = tmp_path / "sms.yaml"
+    done = run_cli("catalogue", "import", str(refused), "--out", str(out))
+    assert done.returncode == 2 and "slos[0].sli.plugin: an SLI plugin is Go code" in done.stderr
+    assert not out.exists()  # nothing partial written
+    payments = str(IMPORTS / "sloth" / "payments.yaml")
+    done = run_cli("catalogue", "import", str(refused), payments, "--lenient", "-o", str(out), env={"COLUMNS": "400"})
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" in done.stderr and "sloth-sli-plugin.yaml: slos[0].sli.plugin" in done.stderr
+    assert run_cli("catalogue", "validate", str(out)).returncode == 0
+
+
+@pytest.mark.parametrize("fmt", ["sloth", "openslo"])
+def test_catalogue_export_imports_back_into_the_same_catalogue(tmp_path, fmt):
+    first, exported, again = tmp_path / "first.yaml", tmp_path / f"{fmt}.yaml", tmp_path / "again.yaml"
+    files = [str(IMPORTS / "sloth" / "payments.yaml"), str(IMPORTS / "sloth" / "k8s-ledger.yaml")]
+    assert run_cli("catalogue", "import", *files, "-o", str(first)).returncode == 0
+    done = run_cli("catalogue", "export", str(first), "--format", fmt, "-o", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert run_cli("catalogue", "import", str(exported), "-o", str(again)).returncode == 0
+    assert again.read_text() == first.read_text()
+
+
+def test_catalogue_export_to_sloth_names_what_sloth_cannot_say(tmp_path):
+    done = run_cli("catalogue", "export", "sms_metrics/demo/sms.yaml", "--format", "sloth", cwd=Path.cwd())
+    assert done.returncode == 2 and "services[0].sla: Sloth has no SLA" in done.stderr and done.stdout == ""
 
 
 def test_unknown_service_and_bad_period_are_clear_errors(catalogue_file, history_prometheus):

@@ -69,6 +69,22 @@ def test_resolved_alert_resolves_the_incident(client, db):
     assert history == [("alertmanager", "status", None, "new"), ("alertmanager", "status", "new", "resolved")]
 
 
+def test_a_resolve_closes_every_occurrence_that_started_before_its_end(client, db):
+    client.hook(payload(alert(starts="2026-11-02T10:00:00.123456789Z")))
+    assert client.hook(payload(alert(starts="2026-11-02T10:00:00.123Z"))).json()["actions"] == {"duplicate": 1}
+    client.hook(payload(alert(starts="2026-11-02T10:07:00Z")))  # a replay after a restart: another start
+    [inc], _ = _incidents(client)
+    assert inc["occurrence_count"] == 2
+    r = client.hook(payload(alert(status="resolved", starts="2026-11-02T10:07:00Z", ends="2026-11-02T10:30:00Z")))
+    assert r.json()["actions"] == {"resolved": 1}
+    [inc], _ = _incidents(client, status="resolved")
+    assert db.rows("select count(*) from incident_occurrences where resolved = false") == [(0,)]
+    # an occurrence that started after the notification's end stays open
+    client.hook(payload(alert(starts="2026-11-02T11:00:00Z")))
+    client.hook(payload(alert(status="resolved", starts="2026-11-02T10:07:00Z", ends="2026-11-02T10:30:00Z")))
+    assert _incidents(client, status="open")[1] == 1
+
+
 def test_a_flap_inside_the_reopen_window_reopens(client):
     client.hook(payload(alert()))
     client.hook(payload(alert(status="resolved", ends="2026-11-02T10:20:00Z")))

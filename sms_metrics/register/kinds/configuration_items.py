@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import typer
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import JSON, String, Text, and_, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -67,14 +68,76 @@ def impact(session: Session, ci_id: int) -> list[tuple[int, int, str]]:
             )
         ).all()
         nxt = []
-        for record_id, field, target in rows:
-            found = int(target) if field == "part_of" else record_id
+        reached = sorted((int(target) if field == "part_of" else record_id, field) for record_id, field, target in rows)
+        for found, field in reached:
             if found not in seen:
                 seen.add(found)
                 nxt.append(found)
                 out.append((found, depth, field))
         frontier = nxt
     return out
+
+
+def impact_report(records, who, ci_id: int) -> dict:
+    """What a CI's failure touches: every CI that needs it (with depth and relation) and their services."""
+    from sms_metrics.register.records.access import require_visible
+
+    require_visible(who, KIND, ci_id)
+    with records.reading() as s:
+        root = records.load(s, KIND, ci_id)
+        found = impact(s, ci_id)
+        rows = {
+            c.id: c for c in s.scalars(select(ConfigurationItem).where(ConfigurationItem.id.in_([f[0] for f in found])))
+        }
+        items = [
+            {
+                "id": i,
+                "ref": KIND.ref(i),
+                "name": rows[i].name,
+                "type": rows[i].type,
+                "service": rows[i].service,
+                "status": rows[i].status,
+                "depth": depth,
+                "via": via,
+            }
+            for i, depth, via in found
+        ]
+        services = sorted({x for x in [root.service, *(it["service"] for it in items)] if x})
+        return {
+            "configuration_item": {"id": root.id, "ref": KIND.ref(root.id), "name": root.name},
+            "impacted": items,
+            "services": services,
+        }
+
+
+def routes(router, records, visible) -> None:
+    from fastapi import Depends
+
+    @router.get("/{record_id}/impact", summary="Every CI and service that needs this CI, transitively")
+    def impact_(record_id: int, who=Depends(visible)) -> dict:
+        return impact_report(records, who, record_id)
+
+
+def cli(app, system_of) -> None:
+    import json
+
+    from sms_metrics.register.records.cli import cli_principal
+
+    @app.command("impact")
+    def impact_cmd(
+        ctx: typer.Context,
+        record_id: int = typer.Argument(..., help="The CI's id"),
+        fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+    ) -> None:
+        """Every CI and service that needs this CI, nearest first."""
+        report = impact_report(system_of(ctx.find_root().obj, None).records, cli_principal(None), record_id)
+        if fmt == "json":
+            typer.echo(json.dumps(report, indent=2))
+            return
+        typer.echo(f"{report['configuration_item']['ref']} {report['configuration_item']['name']} is needed by:")
+        for it in report["impacted"]:
+            typer.echo(f"  {'  ' * (it['depth'] - 1)}{it['ref']} {it['name']} ({it['type']}, {it['via']})")
+        typer.echo(f"services: {', '.join(report['services']) or 'none'}")
 
 
 KIND_NAME = "configuration_item"
@@ -92,5 +155,7 @@ KIND = RecordKind(
     write_role="manager",
     verbs={"activate": "active", "maintain": "maintenance", "retire": "retired"},
     example={"name": "db-1", "type": "database", "service": "checkout", "attributes": {"engine": "postgresql 15"}},
+    routes=routes,
+    cli=cli,
     description="The CMDB: servers, databases, applications and how they depend on each other.",
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import typer
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -130,6 +131,39 @@ def after_move(ctx) -> None:
     ctx.notes.append(f"emergency change CHG-{change.id:06d} opened to roll back")
 
 
+def routes(router, records, visible) -> None:
+    from fastapi import Depends
+
+    from sms_metrics.register.kinds import release_watch
+    from sms_metrics.register.records.access import require
+
+    @router.post("/{record_id}/watch", summary="Check a deployed release now (fail, verify or keep watching)")
+    def watch(record_id: int, who=Depends(visible)) -> dict:
+        require(who, "manager", "watch releases")
+        outcome = release_watch.check(records.system, record_id)
+        return {
+            "ref": outcome.ref,
+            "outcome": outcome.outcome,
+            "reason": outcome.reason,
+            "release": records.get(KIND, who, record_id).model_dump(mode="json"),
+        }
+
+
+def cli(app, system_of) -> None:
+
+    from sms_metrics.register.kinds import release_watch
+
+    @app.command("watch")
+    def watch_cmd(
+        ctx: typer.Context, record_id: int | None = typer.Argument(None, help="One release (default: all deployed)")
+    ) -> None:
+        """Check deployed releases now: a page-level burn fails them, a quiet watch verifies them."""
+        system = system_of(ctx.find_root().obj, None)
+        outcomes = [release_watch.check(system, record_id)] if record_id else release_watch.watch_all(system)
+        for o in outcomes:
+            typer.echo(f"{o.ref}: {o.outcome}" + (f" ({o.reason})" if o.reason else ""))
+
+
 KIND = RecordKind(
     name="release",
     path="releases",
@@ -164,5 +198,7 @@ KIND = RecordKind(
     on_update=on_update,
     on_move=on_move,
     after_move=after_move,
+    routes=routes,
+    cli=cli,
     description="Releases of a service: tested, deployed, then watched for burn before they are verified.",
 )
