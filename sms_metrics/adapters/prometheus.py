@@ -12,6 +12,7 @@ import ast
 import json
 import logging
 import re
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -127,6 +128,7 @@ class PrometheusHTTP(PrometheusPort):
         self._session.mount(self.url, HTTPAdapter(max_retries=retry, pool_maxsize=pool_size))
         self._client = PrometheusConnect(url=self.url, session=self._session, timeout=timeout, retry=retry)
         self._server: ServerInfo | None = None
+        self._detecting = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings, url: str | None = None) -> PrometheusHTTP:
@@ -223,26 +225,31 @@ class PrometheusHTTP(PrometheusPort):
         return self.server().major
 
     def server(self) -> ServerInfo:
-        """Detected once: the kind from buildinfo (or VictoriaMetrics' own endpoint), the range
-        semantics from one query on ``vector(1)``; logged at info level."""
-        if self._server is None:
-            build = self._status("buildinfo")
-            marker = self._get(f"{self.url}/api/v1/status/top_queries")
-            kind, version = servers.classify(build, marker is not None and "topByCount" in marker.text)
-            if kind == servers.VICTORIA and version is None:
-                metrics = self._get(f"{self._root}/metrics")
-                version = servers.victoria_version(metrics.text) if metrics is not None else None
-            at = datetime.fromtimestamp((datetime.now(UTC).timestamp() // 30 - 10) * 30, UTC)
-            try:
-                points = max((v for _, v in self.query(servers.BOUNDARY_PROBE, at)), default=None)
-            except PrometheusUnreachable:
-                raise
-            except PrometheusError:
-                points = None
-            left_open, measured = servers.left_open_from_probe(points, kind, version)
-            self._server = ServerInfo(kind, version, left_open, measured)
-            log.info("PromQL server at %s: %s", self.url, self._server.describe())
+        """Detected once (threads that read histories share it) and logged at info level."""
+        with self._detecting:
+            if self._server is None:
+                self._server = self._detect()
+                log.info("PromQL server at %s: %s", self.url, self._server.describe())
         return self._server
+
+    def _detect(self) -> ServerInfo:
+        """The kind from buildinfo (or VictoriaMetrics' own endpoint), the range semantics from one
+        query on ``vector(1)``."""
+        build = self._status("buildinfo")
+        marker = self._get(f"{self.url}/api/v1/status/top_queries")
+        kind, version = servers.classify(build, marker is not None and "topByCount" in marker.text)
+        if kind == servers.VICTORIA and version is None:
+            metrics = self._get(f"{self._root}/metrics")
+            version = servers.victoria_version(metrics.text) if metrics is not None else None
+        at = datetime.fromtimestamp((datetime.now(UTC).timestamp() // 30 - 10) * 30, UTC)
+        try:
+            points = max((v for _, v in self.query(servers.BOUNDARY_PROBE, at)), default=None)
+        except PrometheusUnreachable:
+            raise
+        except PrometheusError:
+            points = None
+        left_open, measured = servers.left_open_from_probe(points, kind, version)
+        return ServerInfo(kind, version, left_open, measured)
 
     def retention_seconds(self) -> float | None:
         if self.server().kind == servers.VICTORIA:
