@@ -5,7 +5,8 @@ right after it in the same round, Debian's prometheus-blackbox-exporter driven t
 same targets and rate. Each process gets --warmup seconds, then is measured for --seconds: probes
 done, late runs (started > 1 s behind schedule) and skipped runs (sms-metrics' own counters, as
 deltas over the window), and process CPU-seconds per probe from /proc. Prints every round, then the
-medians per N and the largest N whose median late+skipped share stays under 1%.
+medians per N and the largest N whose median late+skipped share stays under 1%; stops at the first
+N that does not hold.
 
 Usage: .venv/bin/python benchmarks/probe_throughput.py [--targets 5000 10000 15000] [--seconds 60]
        [--warmup 20] [--repeat 3]
@@ -234,7 +235,9 @@ def main() -> None:
             held, line = summary(n, rounds)
             print(line, flush=True)
             lines.append(line)
-            best = n if held else best
+            if not held:
+                break  # a larger N will not hold either
+            best = max(best, n)
         print("\n".join(lines))
         print(f"largest N held with < 1% late or skipped runs: {best} (target >= 10000 at 15 s)")
     finally:
