@@ -35,6 +35,7 @@ from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from sms_metrics.probing.config import load_probe_files
 from sms_metrics.probing.endpoint import ProbeGate, probe_router
 from sms_metrics.probing.scheduler import Scheduler
+from sms_metrics.probing.shard import Shard
 from sms_metrics.register.capacity.metrics import CapacityCollector
 from sms_metrics.register.db import DatabaseBusy
 from sms_metrics.register.incidents.metrics import IncidentCollector
@@ -186,8 +187,10 @@ def create_app(
     system = system or build(settings, catalogue=catalogue)
     registry = CollectorRegistry()
     state = AppState(system, ServiceMetrics(registry), delivery_writer(system))
-    modules, targets = load_probe_files(list(probe_paths)) if probe_paths else ({}, [])
-    scheduler = Scheduler(targets, modules, registry=registry, concurrency=settings.probe_concurrency)
+    modules, all_targets = load_probe_files(list(probe_paths)) if probe_paths else ({}, [])
+    shard = Shard.parse(settings.probe_shard, where="--shard or SMS_PROBE_SHARD")
+    targets = shard.select(all_targets)
+    scheduler = Scheduler(targets, modules, registry=registry, concurrency=settings.probe_concurrency, shard=shard)
     registry.register(IncidentCollector(system.readers))
     registry.register(CapacityCollector(system.readers))
     registry.register(RegisterCollector(system.readers, system.records.kinds))
@@ -201,7 +204,7 @@ def create_app(
         task = asyncio.create_task(scheduler.run()) if targets else None
         jobs = app.state.jobs = _jobs(state)
         jobs.start()
-        log.info("serving with %d probe targets", len(targets))
+        log.info("serving with %d probe targets (shard %s of %d)", len(targets), shard, len(all_targets))
         try:
             yield
         finally:
@@ -237,7 +240,7 @@ def create_app(
         skip=frozenset({"/api/v1/webhooks/alertmanager"}),  # it has its own limit, checked after the token
     )
     principal = authenticate(system)
-    app.include_router(probe_router(ProbeGate(targets, modules, settings.probe_allowlist)))
+    app.include_router(probe_router(ProbeGate(all_targets, modules, settings.probe_allowlist)))
     app.include_router(webhook_router(state))
     app.include_router(tokens_router(system, principal))
     for kind in system.records.kinds.values():

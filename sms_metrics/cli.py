@@ -30,6 +30,7 @@ app.add_typer(rules_app, name="rules")
 dashboards_app = typer.Typer(help="Grafana dashboards generated from the catalogue.", no_args_is_help=True)
 app.add_typer(dashboards_app, name="dashboards")
 
+_SHARD_HELP = "i/n: probe only shard i (0-based) of n replicas' targets (default SMS_PROBE_SHARD, 0/1: all)."
 err = Console(stderr=True)
 log = logging.getLogger("sms_metrics")
 
@@ -205,6 +206,7 @@ def forecast(
 
 @app.command("probe")
 def probe(
+    ctx: typer.Context,
     config: Path = typer.Option(Path("probes"), "--config", help="A probe file or a directory of them."),
     once: bool = typer.Option(False, "--once", help="Probe every target once, print the results and exit."),
     fmt: str = typer.Option("json", "--format", "-f", help="json or text (with --once)."),
@@ -212,18 +214,21 @@ def probe(
     port: int = typer.Option(9116, "--port", help="Port of /metrics (without --once)."),
     concurrency: int = typer.Option(256, "--concurrency", help="Probes in flight at once."),
     fail_on_down: bool = typer.Option(False, "--fail-on-down", help="With --once: exit 1 when any probe failed."),
+    shard: str | None = typer.Option(None, "--shard", help=_SHARD_HELP),
 ):
     """Run synthetic probes (http, tcp, dns, TLS expiry): once, or continuously with /metrics."""
     from sms_metrics.commands.probe import run_probe_forever, run_probe_once
+    from sms_metrics.probing.shard import Shard
 
+    mine = Shard.parse(shard) if shard is not None else Shard.parse(ctx.obj.probe_shard, where="SMS_PROBE_SHARD")
     if once:
-        text, failed = run_probe_once(config, fmt, concurrency)
+        text, failed = run_probe_once(config, fmt, concurrency, mine)
         typer.echo(text, nl=False)
         if fail_on_down and failed:
             err.print(f"{failed} probe(s) failed", highlight=False)
             raise typer.Exit(1)
     else:
-        run_probe_forever(config, host, port, concurrency)
+        run_probe_forever(config, host, port, concurrency, mine)
 
 
 @app.command("serve")
@@ -235,6 +240,7 @@ def serve(
     probes: Path | None = typer.Option(None, "--probes", help="A directory (or file) of probe files."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8080, "--port"),
+    shard: str | None = typer.Option(None, "--shard", help=_SHARD_HELP),
 ):
     """Run the service: the register API and webhook, /metrics, /healthz, /probe, probes and jobs (API docs on /docs)."""
     import uvicorn
@@ -244,7 +250,8 @@ def serve(
     from sms_metrics.commands.probe import probe_paths
 
     cat = load_catalogue_of(ctx.obj, catalogue)
-    app_ = create_app(ctx.obj, probe_paths=probe_paths(probes) if probes else [], catalogue=cat)
+    settings = ctx.obj.model_copy(update={"probe_shard": shard}) if shard is not None else ctx.obj
+    app_ = create_app(settings, probe_paths=probe_paths(probes) if probes else [], catalogue=cat)
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 

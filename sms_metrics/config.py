@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     prometheus_retries: int = Field(3, ge=0, description="Retries of a failed request (with backoff).")
     prometheus_backoff_seconds: float = Field(0.5, ge=0, description="Backoff factor between retries.")
     prometheus_concurrency: int = Field(4, ge=1, description="Parallel queries when reporting many services.")
+    prometheus_headers: dict[str, str] = Field(
+        default_factory=dict,
+        description='HTTP headers sent to the PromQL server, a JSON object (e.g. {"X-Scope-OrgID": "team-a"} for Mimir).',
+    )
     webhook_token: str | None = Field(None, description="Bearer token Alertmanager sends.")
     admin_token: str | None = Field(None, description="Bearer token with the admin role.")
     probe_allowlist: list[str] = Field(
@@ -29,6 +33,9 @@ class Settings(BaseSettings):
         description="Regular expressions of extra targets that /probe may probe (besides those in the probe files).",
     )
     probe_concurrency: int = Field(512, ge=1, description="Probes in flight at once.")
+    probe_shard: str = Field(
+        "0/1", description="i/n: this replica probes shard i (0-based) of n; every target has one owner (--shard)."
+    )
     database_busy_timeout_ms: int = Field(
         5000, ge=0, description="How long a write waits for the SQLite lock before the webhook answers 503."
     )

@@ -12,9 +12,11 @@ import ast
 import json
 import logging
 import re
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import numpy as np
 import requests
@@ -22,6 +24,8 @@ from prometheus_api_client import PrometheusApiClientException, PrometheusConnec
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from sms_metrics.adapters import servers
+from sms_metrics.adapters.servers import ServerInfo
 from sms_metrics.core.durations import parse_duration
 from sms_metrics.errors import PrometheusError, PrometheusQueryError, PrometheusUnreachable
 
@@ -55,7 +59,13 @@ class PrometheusPort(ABC):
 
     @abstractmethod
     def major_version(self) -> int | None:
-        """Major version of the server (2 or 3), None when it does not say."""
+        """The Prometheus major version whose range semantics the server follows (2 or 3)."""
+
+    def server(self) -> ServerInfo:
+        """What kind of PromQL server answers, and its range semantics (here: a Prometheus of
+        ``major_version()``; the HTTP adapter detects it)."""
+        major = self.major_version()
+        return ServerInfo(servers.PROMETHEUS, str(major) if major else None, (major or 2) >= 3, measured=False)
 
     @abstractmethod
     def retention_seconds(self) -> float | None:
@@ -89,10 +99,20 @@ def _error_text(exc: Exception) -> str:
 class PrometheusHTTP(PrometheusPort):
     """The real Prometheus (or any server with its HTTP API: Thanos, Mimir, VictoriaMetrics)."""
 
-    def __init__(self, url: str, *, timeout: float = 60.0, retries: int = 3, backoff: float = 0.5, pool_size: int = 8):
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 60.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        pool_size: int = 8,
+        headers: dict[str, str] | None = None,
+    ):
         self.url = url.rstrip("/")
         self._timeout = timeout
         self._session = requests.Session()
+        self._session.headers.update(headers or {})  # e.g. Mimir's X-Scope-OrgID, an Authorization
         # Proxies from the environment are resolved once, not on every request (costly per call).
         self._session.proxies.update(requests.utils.get_environ_proxies(self.url))
         self._session.trust_env = False
@@ -107,7 +127,8 @@ class PrometheusHTTP(PrometheusPort):
         )
         self._session.mount(self.url, HTTPAdapter(max_retries=retry, pool_maxsize=pool_size))
         self._client = PrometheusConnect(url=self.url, session=self._session, timeout=timeout, retry=retry)
-        self._version: int | bool | None = False
+        self._server: ServerInfo | None = None
+        self._detecting = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings, url: str | None = None) -> PrometheusHTTP:
@@ -117,6 +138,7 @@ class PrometheusHTTP(PrometheusPort):
             retries=settings.prometheus_retries,
             backoff=settings.prometheus_backoff_seconds,
             pool_size=max(8, settings.prometheus_concurrency * 2),
+            headers=settings.prometheus_headers,
         )
 
     def _call(self, fn, expr: str | None, *args, **kwargs):
@@ -137,16 +159,7 @@ class PrometheusHTTP(PrometheusPort):
         merged: dict[tuple, list[list]] = {}
         labels_of: dict[tuple, dict] = {}
         for a, b in chunk_ranges(start.timestamp(), end.timestamp(), step_seconds):
-            log.debug("query_range %s [%s, %s] step %ss", expr, a, b, step_seconds)
-            result = self._call(
-                self._client.custom_query_range,
-                expr,
-                expr,
-                datetime.fromtimestamp(a, UTC),
-                datetime.fromtimestamp(b, UTC),
-                f"{step_seconds:g}s",
-            )
-            for item in result:
+            for item in self._range(expr, a, b, step_seconds):
                 key = tuple(sorted(item["metric"].items()))
                 labels_of[key] = item["metric"]
                 merged.setdefault(key, []).extend(item.get("values", []))
@@ -156,36 +169,101 @@ class PrometheusHTTP(PrometheusPort):
             out.append(Series(labels_of[key], arr[:, 0], arr[:, 1]))
         return out
 
+    def _range(self, expr: str, a: float, b: float, step: float) -> list[dict]:
+        """One range request; halved while VictoriaMetrics refuses it for too many points per series
+        (its limit, 30,000 by default, also counts the inner points of subqueries)."""
+        log.debug("query_range %s [%s, %s] step %ss", expr, a, b, step)
+        try:
+            return self._call(
+                self._client.custom_query_range,
+                expr,
+                expr,
+                datetime.fromtimestamp(a, UTC),
+                datetime.fromtimestamp(b, UTC),
+                f"{step:g}s",
+                params=self.server().query_params or None,
+            )
+        except PrometheusQueryError as exc:
+            if "maxPointsPerTimeseries" not in str(exc) or b - a < step:
+                raise
+        mid = a + (round((b - a) / step) // 2) * step
+        log.info(
+            "%s refused %d points per series of %r at once: asking in two halves",
+            self.url,
+            round((b - a) / step) + 1,
+            expr,
+        )
+        return self._range(expr, a, mid, step) + self._range(expr, mid + step, b, step)
+
     def query(self, expr: str, at: datetime) -> list[tuple[dict[str, str], float]]:
-        result = self._call(self._client.custom_query, expr, expr, params={"time": at.timestamp()})
+        extra = self._server.query_params if self._server is not None else {}
+        result = self._call(self._client.custom_query, expr, expr, params={"time": at.timestamp(), **extra})
         return [(item["metric"], float(item["value"][1])) for item in result]
 
-    def _status(self, what: str) -> dict:
+    def _get(self, url: str) -> requests.Response | None:
+        """GET ``url`` (no retries needed: detection only); None when it does not answer 200."""
+
         def get():
-            r = self._session.get(f"{self.url}/api/v1/status/{what}", timeout=self._timeout)
-            if r.status_code != 200:
-                raise PrometheusApiClientException(f"HTTP Status Code {r.status_code} ({r.content!r})")
-            return r.json().get("data") or {}
+            r = self._session.get(url, timeout=self._timeout)
+            return r if r.status_code == 200 else None
 
         return self._call(get, None)
 
+    def _status(self, what: str) -> dict | None:
+        r = self._get(f"{self.url}/api/v1/status/{what}")
+        try:
+            return (r.json().get("data") or {}) if r is not None else None
+        except ValueError:
+            return None
+
+    @property
+    def _root(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
     def major_version(self) -> int | None:
-        if self._version is False:
-            try:
-                version = str(self._status("buildinfo").get("version", ""))
-                self._version = int(version.split(".")[0]) if version[:1].isdigit() else None
-            except PrometheusUnreachable:
-                raise
-            except PrometheusError:
-                self._version = None
-        return self._version
+        return self.server().major
+
+    def server(self) -> ServerInfo:
+        """Detected once (threads that read histories share it) and logged at info level."""
+        with self._detecting:
+            if self._server is None:
+                self._server = self._detect()
+                log.info("PromQL server at %s: %s", self.url, self._server.describe())
+        return self._server
+
+    def _detect(self) -> ServerInfo:
+        """The kind from buildinfo (or VictoriaMetrics' own endpoint), the range semantics from one
+        query on ``vector(1)``."""
+        build = self._status("buildinfo")
+        marker = self._get(f"{self.url}/api/v1/status/top_queries")
+        kind, version = servers.classify(build, marker is not None and "topByCount" in marker.text)
+        if kind == servers.VICTORIA and version is None:
+            metrics = self._get(f"{self._root}/metrics")
+            version = servers.victoria_version(metrics.text) if metrics is not None else None
+        at = datetime.fromtimestamp((datetime.now(UTC).timestamp() // 30 - 10) * 30, UTC)
+        try:
+            points = max((v for _, v in self.query(servers.BOUNDARY_PROBE, at)), default=None)
+        except PrometheusUnreachable:
+            raise
+        except PrometheusError:
+            points = None
+        left_open, measured = servers.left_open_from_probe(points, kind, version)
+        return ServerInfo(kind, version, left_open, measured)
 
     def retention_seconds(self) -> float | None:
+        if self.server().kind == servers.VICTORIA:
+            if "/select/" in urlsplit(self.url).path:  # cluster: retention lives on vmstorage
+                return None
+            flags = self._get(f"{self._root}/flags")
+            return servers.victoria_retention_seconds(flags.text) if flags is not None else None
         try:
             flags = self._status("flags")
         except PrometheusUnreachable:
             raise
         except PrometheusError:
+            return None
+        if flags is None:
             return None
         value = flags.get("storage.tsdb.retention.time") or flags.get("storage.tsdb.retention")
         try:

@@ -35,10 +35,12 @@ def _inner(resource: CapacityResource) -> str:
 
 
 def _range(resource: CapacityResource, seconds: int, left_open: bool) -> str:
-    """``q[W]`` for a selector, a subquery ``(q)[W:]`` for any other expression, ``W`` covering exactly
-    ``(t - seconds, t]``: Prometheus 3 ranges are left-open, Prometheus 2 ranges closed (so 1 ms less)."""
+    """``q[W]`` for a selector, a subquery ``(q)[W:1m]`` for any other expression, ``W`` covering exactly
+    ``(t - seconds, t]``: Prometheus 3 ranges are left-open, Prometheus 2 ranges closed (so 1 ms less).
+    The subquery's resolution is explicit: left out, Prometheus would use its evaluation interval and
+    VictoriaMetrics the query's step (one point per step), and the two would disagree."""
     w = f"{seconds}s" if left_open else f"{seconds * 1000 - 1}ms"
-    return f"{_inner(resource)}[{w}{'' if SELECTOR.match(resource.query) else ':'}]"
+    return f"{_inner(resource)}[{w}{'' if SELECTOR.match(resource.query) else ':1m'}]"
 
 
 def history_query(resource: CapacityResource, step: int, left_open: bool = False) -> str:
@@ -89,7 +91,7 @@ def read_history(
     end = math.floor(now.timestamp() / step) * step
     start = end - math.floor(lookback / step) * step
     n = int((end - start) // step)
-    expr = history_query(resource, step, left_open=(prom.major_version() or 2) >= 3)
+    expr = history_query(resource, step, left_open=prom.server().left_open)
     result = prom.query_range(expr, datetime.fromtimestamp(start + step, UTC), datetime.fromtimestamp(end, UTC), step)
     values = np.full(n, np.nan)
     for s in result:

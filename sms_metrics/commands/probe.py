@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from pathlib import Path
@@ -11,8 +10,9 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 from sms_metrics.errors import InputError
 from sms_metrics.probing.config import load_probe_files
-from sms_metrics.probing.runner import run_once
+from sms_metrics.probing.runner import run_loop, run_once
 from sms_metrics.probing.scheduler import Scheduler
+from sms_metrics.probing.shard import Shard
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +26,22 @@ def probe_paths(config: Path) -> list[Path]:
     return [config]
 
 
-def run_probe_once(config: Path, fmt: str, concurrency: int) -> tuple[str, int]:
+def load_shard(config: Path, shard: Shard):
+    """(modules, the targets ``shard`` owns) of the probe files at ``config``."""
+    modules, targets = load_probe_files(probe_paths(config))
+    mine = shard.select(targets)
+    if shard.count > 1:
+        log.info("shard %s: %d of %d targets", shard, len(mine), len(targets))
+    return modules, mine
+
+
+def run_probe_once(config: Path, fmt: str, concurrency: int, shard: Shard = Shard()) -> tuple[str, int]:
     """The results as text, and how many probes failed."""
     if fmt not in ("json", "text"):
         raise InputError(f"--format {fmt!r} is not supported: use json or text")
-    modules, targets = load_probe_files(probe_paths(config))
+    modules, targets = load_shard(config, shard)
     log.info("probing %d targets once", len(targets))
-    results = asyncio.run(run_once(targets, modules, concurrency))
+    results = run_loop(run_once(targets, modules, concurrency))
     failed = sum(not r.success for r in results)
     if fmt == "json":
         return json.dumps([r.as_json() for r in results], indent=2) + "\n", failed
@@ -43,10 +52,10 @@ def run_probe_once(config: Path, fmt: str, concurrency: int) -> tuple[str, int]:
     return text, failed
 
 
-def run_probe_forever(config: Path, host: str, port: int, concurrency: int) -> None:
-    modules, targets = load_probe_files(probe_paths(config))
+def run_probe_forever(config: Path, host: str, port: int, concurrency: int, shard: Shard = Shard()) -> None:
+    modules, targets = load_shard(config, shard)
     registry = CollectorRegistry()
-    scheduler = Scheduler(targets, modules, registry=registry, concurrency=concurrency)
+    scheduler = Scheduler(targets, modules, registry=registry, concurrency=concurrency, shard=shard)
     start_http_server(port, addr=host, registry=registry)
     log.info("metrics on http://%s:%d/metrics", host, port)
-    asyncio.run(scheduler.run())
+    run_loop(scheduler.run())

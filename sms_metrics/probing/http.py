@@ -1,104 +1,127 @@
 """The http prober: status, body and header checks, redirects, TLS, per-phase timings.
 
 Every probe opens a fresh connection (no keep-alive), as blackbox_exporter does. The host is
-resolved first (timed, with the IPv4/IPv6 preference), then httpx connects to that address with
-the original Host header and SNI name; httpcore's trace events give the other phases.
+resolved first (timed, with the IPv4/IPv6 preference), then ``http1.exchange`` connects to that
+address with the original Host header and SNI name and times connect, TLS, processing (request
+sent to response head) and transfer (head to the end of the body).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import time
-from urllib.parse import urljoin, urlsplit, urlunsplit
-
-import httpx
+import ssl
+import zlib
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 from sms_metrics.probing.config import HTTPOptions, Module
+from sms_metrics.probing.http1 import ProtocolError, Response, exchange
 from sms_metrics.probing.net import cert_expiry, resolve, tls_context
 from sms_metrics.probing.result import ProbeResult
 
 REDIRECTS = {301, 302, 303, 307, 308}
 MAX_BODY = 10 * 1024 * 1024
-_clients: dict[int, httpx.AsyncClient] = {}
+USER_AGENT = "sms-metrics-prober"
 
 
-def client_for(module: Module) -> httpx.AsyncClient:
-    """One client per module (TLS settings), never reusing connections."""
-    key = id(module)
-    if key not in _clients:
-        o = module.http
-        ctx = tls_context(o.tls_verify, o.tls_config.ca_file, o.tls_config.cert_file, o.tls_config.key_file)
-        _clients[key] = httpx.AsyncClient(
-            verify=ctx,
-            follow_redirects=False,
-            trust_env=False,
-            limits=httpx.Limits(max_keepalive_connections=0),
-            timeout=module.timeout_seconds,
-        )
-    return _clients[key]
+def context_for(module: Module) -> ssl.SSLContext:
+    tc = module.http.tls_config
+    return tls_context(module.http.tls_verify, tc.ca_file, tc.cert_file, tc.key_file)
 
 
-class _Trace:
-    def __init__(self) -> None:
-        self.t: dict[str, float] = {}
-        self.ssl_object = None
-
-    async def __call__(self, event: str, info: dict) -> None:
-        self.t[event] = time.perf_counter()
-        if event == "connection.start_tls.complete" and info.get("return_value") is not None:
-            self.ssl_object = info["return_value"].get_extra_info("ssl_object")
-
-    def span(self, first: str, last: str) -> float:
-        a, b = self.t.get(first), self.t.get(last)
-        return b - a if a is not None and b is not None else 0.0
-
-
-def _address_url(url: str, ip: str) -> str:
+def build_request(o: HTTPOptions, method: str, url: str) -> bytes:
+    """The request bytes: the user's headers win over Host, User-Agent and Accept."""
     parts = urlsplit(url)
-    host = f"[{ip}]" if ":" in ip else ip
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "User-Agent": USER_AGENT, "Accept": "*/*"}
+    lower = {k.lower() for k in o.headers}
+    headers = {k: v for k, v in headers.items() if k.lower() not in lower} | dict(o.headers)
+    body = o.body.encode() if o.body is not None else b""
+    headers = {k: v for k, v in headers.items() if k.lower() not in ("connection", "content-length")}
+    if o.body is not None or method in ("POST", "PUT", "PATCH"):
+        headers["Content-Length"] = str(len(body))
+    headers["Connection"] = "close"
+    head = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    return head.encode("latin-1") + body
 
 
-async def _hop(client: httpx.AsyncClient, o: HTTPOptions, method: str, url: str, res: ProbeResult):
+def decoded(response: Response) -> bytes:
+    """The body with gzip or deflate content coding undone (left as is when it does not decode)."""
+    coding = response.headers.get("content-encoding", "").lower()
+    if coding not in ("gzip", "x-gzip", "deflate") or not response.body:
+        return response.body
+    for wbits in (47, -15) if coding == "deflate" else (31,):
+        try:
+            return zlib.decompressobj(wbits).decompress(response.body, MAX_BODY)
+        except zlib.error:
+            continue
+    return response.body
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a request to one URL needs, worked out once (targets are probed again and again)."""
+
+    host: str
+    port: int
+    https: bool
+    server_hostname: str | None
+    request: bytes
+
+
+_plans: dict[tuple[int, str, str], tuple[HTTPOptions, _Plan]] = {}
+
+
+def plan_for(o: HTTPOptions, method: str, url: str) -> _Plan:
+    key = (id(o), method, url)
+    got = _plans.get(key)
+    if got is not None and got[0] is o:
+        return got[1]
     parts = urlsplit(url)
-    ip, resolve_s = await resolve(parts.hostname, o.preferred_ip_protocol, o.ip_protocol_fallback)
-    res.phases["resolve"] = res.phases.get("resolve", 0.0) + resolve_s
-    trace = _Trace()
-    headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "User-Agent": "sms-metrics-prober", **o.headers}
-    ext = {"trace": trace, "sni_hostname": o.tls_config.server_name or parts.hostname}
-    request = client.build_request(
-        method,
-        _address_url(url, ip),
-        headers=headers,
-        content=o.body.encode() if o.body is not None else None,
-        extensions=ext,
+    https = parts.scheme == "https"
+    plan = _Plan(
+        parts.hostname or "",
+        parts.port or (443 if https else 80),
+        https,
+        (o.tls_config.server_name or parts.hostname) if https else None,
+        build_request(o, method, url),
     )
-    response = await client.send(request, stream=True)
-    try:
-        body = b""
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > MAX_BODY:
-                break
-    finally:
-        await response.aclose()
-    for phase, (a, b) in {
-        "connect": ("connection.connect_tcp.started", "connection.connect_tcp.complete"),
-        "tls": ("connection.start_tls.started", "connection.start_tls.complete"),
-        "processing": ("http11.send_request_headers.started", "http11.receive_response_headers.complete"),
-        "transfer": ("http11.receive_response_body.started", "http11.receive_response_body.complete"),
-    }.items():
-        res.phases[phase] = res.phases.get(phase, 0.0) + trace.span(a, b)
-    if trace.ssl_object is not None:
-        expiry = cert_expiry(trace.ssl_object)
+    if len(_plans) > 100_000:  # redirects may lead anywhere: keep the cache bounded
+        _plans.clear()
+    _plans[key] = (o, plan)
+    return plan
+
+
+async def _hop(module: Module, method: str, url: str, res: ProbeResult) -> tuple[Response, bytes]:
+    o = module.http
+    p = plan_for(o, method, url)
+    ip, resolve_s = await resolve(p.host, o.preferred_ip_protocol, o.ip_protocol_fallback)
+    response, t, ssl_object = await exchange(
+        ip,
+        p.port,
+        p.request,
+        tls=context_for(module) if p.https else None,
+        server_hostname=p.server_hostname,
+        head_only=method == "HEAD",
+        max_body=MAX_BODY,
+    )
+    for phase, seconds in (
+        ("resolve", resolve_s),
+        ("connect", t.connect),
+        ("tls", t.tls),
+        ("processing", t.processing),
+        ("transfer", t.transfer),
+    ):
+        res.phases[phase] = res.phases.get(phase, 0.0) + seconds
+    if ssl_object is not None:
+        expiry = cert_expiry(ssl_object)
         if expiry is not None:
             res.ssl_earliest_cert_expiry = min(expiry, res.ssl_earliest_cert_expiry or expiry)
-    return response, body
+    return response, decoded(response)
 
 
-def _check(o: HTTPOptions, url: str, response: httpx.Response, body: bytes) -> str | None:
+def _check(o: HTTPOptions, url: str, response: Response, body: bytes) -> str | None:
     """The reason the final response fails the module's checks, None when it passes."""
     code = response.status_code
     if (o.valid_status_codes and code not in o.valid_status_codes) or (
@@ -118,7 +141,7 @@ def _check(o: HTTPOptions, url: str, response: httpx.Response, body: bytes) -> s
         if not re.search(rx, text):
             return f"body did not match {rx!r}"
     for hm, must in [(h, False) for h in o.fail_if_header_matches] + [(h, True) for h in o.fail_if_header_not_matches]:
-        value = response.headers.get(hm.header)
+        value = response.headers.get(hm.header.lower())
         if value is None:
             if not hm.allow_missing:
                 return f"header {hm.header} is missing"
@@ -129,32 +152,29 @@ def _check(o: HTTPOptions, url: str, response: httpx.Response, body: bytes) -> s
 
 
 def _reason(exc: Exception, url: str) -> str:
-    """A one-line reason: the OS error behind httpx's wrapper when there is one."""
-    seen, cur = set(), exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if isinstance(cur, OSError) and (cur.errno or cur.strerror):
-            why = os.strerror(cur.errno) if cur.errno else cur.strerror
-            return f"{urlsplit(url).netloc}: {why.lower()}"
-        if "CERTIFICATE_VERIFY_FAILED" in str(cur):
-            return (
-                f"TLS certificate verification failed: {str(cur).split('certificate verify failed:')[-1].strip(' )')}"
-            )
-        cur = cur.__cause__ or cur.__context__
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    """A one-line reason: certificate problems, TLS alerts, then the OS error (refused, reset...)."""
+    netloc = urlsplit(url).netloc
+    if isinstance(exc, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        detail = getattr(exc, "verify_message", None) or str(exc).split("certificate verify failed:")[-1]
+        return f"TLS certificate verification failed: {detail.strip(' ()')}"
+    if isinstance(exc, ssl.SSLError):
+        return f"{netloc}: TLS error: {exc.reason or exc}".lower()
+    if isinstance(exc, ProtocolError):
+        return f"{netloc}: {exc}"
+    if isinstance(exc, OSError) and (exc.errno or exc.strerror):
+        why = os.strerror(exc.errno) if exc.errno else str(exc.strerror)
+        return f"{netloc}: {why.lower()}"
+    return f"{netloc}: {exc}" if str(exc) else f"{netloc}: {type(exc).__name__}"
 
 
 async def probe_http(module: Module, url: str, res: ProbeResult) -> ProbeResult:
     o = module.http
-    client = client_for(module)
     method = o.method.upper()
     for hop in range(o.max_redirects + 1):
         try:
-            response, body = await _hop(client, o, method, url, res)
-        except httpx.HTTPError as exc:
+            response, body = await _hop(module, method, url, res)
+        except (OSError, ProtocolError) as exc:
             return res.fail(_reason(exc, url))
-        except OSError as exc:
-            return res.fail(str(exc))
         res.status_code = response.status_code
         location = response.headers.get("location")
         if o.follow_redirects and response.status_code in REDIRECTS and location:

@@ -13,11 +13,12 @@ import logging
 import time
 import zlib
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from sms_metrics.probing.config import Module, Target
 from sms_metrics.probing.metrics import LatestResults
 from sms_metrics.probing.runner import run_probe
+from sms_metrics.probing.shard import Shard
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,13 @@ class ProbeMetrics:
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
             registry=registry,
         )
+        self.targets = Gauge(
+            "sms_probe_targets",
+            "Targets this prober owns (its shard of the probe files)",
+            ["shard"],
+            registry=registry,
+        )
+        self.success, self.failure = self.runs.labels("success"), self.runs.labels("failure")
 
 
 def offset(name: str, interval: float) -> float:
@@ -55,11 +63,13 @@ class Scheduler:
         registry: CollectorRegistry,
         concurrency: int = 512,
         late_after: float = 1.0,
+        shard: Shard = Shard(),
     ):
         self.targets, self.modules = targets, modules
         self.results = LatestResults()
         registry.register(self.results)
         self.metrics = ProbeMetrics(registry)
+        self.metrics.targets.labels(str(shard)).set(len(targets))
         self.sem = asyncio.Semaphore(concurrency)
         self.late_after = late_after
         self._tasks: list[asyncio.Task] = []
@@ -72,7 +82,7 @@ class Scheduler:
                 self.metrics.late.inc()
             result = await run_probe(target, self.modules[target.module])
         self.results.update(result)
-        self.metrics.runs.labels("success" if result.success else "failure").inc()
+        (self.metrics.success if result.success else self.metrics.failure).inc()
 
     async def _loop(self, target: Target, t0: float, stop_at: float | None) -> None:
         interval = target.interval_seconds

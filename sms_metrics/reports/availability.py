@@ -249,7 +249,7 @@ def measure_catalogue(
     """Reports for one service (``service``) or every service, ``concurrency`` queries at a time;
     ``extra_windows`` adds maintenance windows per service (approved change windows)."""
     services = [catalogue.service(service)] if service else list(catalogue.services)
-    prom.major_version()
+    server = prom.server()  # detected (and logged) once, before the threads start
     retention = prom.retention_seconds()
     now = now or datetime.now(UTC)
     shells = [_shell(s, period_text, now, extra_windows) for s in services]
@@ -265,6 +265,8 @@ def measure_catalogue(
             for p in ps:
                 measure_plan(prom, p, batched.get(index[id(p)]))
             finish(rep, ps, retention, now)
+            for note in {w for p in ps for w in server.warnings_for(p.slo.sli.kind)}:
+                rep.warnings.append(note)
             if incidents is not None:
                 rep.incidents = incidents(rep.service, rep.period.start, rep.period.end)
             if on_done:

@@ -33,7 +33,7 @@ class _Batch:
     ):
         self.prom, self.slis, self.grid, self.skips, self.sels, self.label = prom, slis, grid, skips, sels, label
         self.q = step_queries(slis[0])
-        self.left_open = (prom.major_version() or 2) >= 3
+        self.left_open = prom.server().left_open
         self.states = [np.full(grid.n_steps, UNKNOWN, dtype=np.int8) for _ in slis]
         self.full: list[np.ndarray] = [np.zeros(0, dtype=bool) for _ in slis]  # every series, one sample a step
         self.n_series = [0 for _ in slis]

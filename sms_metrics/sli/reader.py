@@ -179,7 +179,7 @@ def read_step_states(prom: PrometheusPort, sli: SLI, grid: StepGrid, *, skip: np
     unknown, from one request; only the other days are read by the hour, and only the other hours
     step by step. Stretches wholly in ``skip`` (excluded time) are not read at all.
     """
-    left_open = (prom.major_version() or 2) >= 3
+    left_open = prom.server().left_open
     reader = _Reader(prom, sli, grid, skip, left_open, np.full(grid.n_steps, UNKNOWN, dtype=np.int8))
     reader.resolve(0, grid.n_steps, grid.levels)
     log.debug(

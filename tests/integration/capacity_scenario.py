@@ -72,15 +72,20 @@ def series() -> dict[str, list[tuple[dict, np.ndarray, np.ndarray]]]:
     }
 
 
-def backfill_history(work: Path) -> Path:
-    """Write the history with promtool into ``work/tsdb`` (what a LocalPrometheus on ``work`` serves)."""
-    work.mkdir(parents=True, exist_ok=True)
-    om = work / "history.om"
+def write_history(om: Path) -> Path:
+    """The capacity history as OpenMetrics text (for promtool, or VictoriaMetrics' import)."""
     with open(om, "w") as out:
         for name, ss in series().items():
             counter = name.endswith("_total")
             write_family(out, name, "counter" if counter else "gauge", ss, sample_name=name if counter else None)
         write_eof(out)
+    return om
+
+
+def backfill_history(work: Path) -> Path:
+    """Write the history with promtool into ``work/tsdb`` (what a LocalPrometheus on ``work`` serves)."""
+    work.mkdir(parents=True, exist_ok=True)
+    om = write_history(work / "history.om")
     backfill(om, work / "tsdb")
     om.unlink()
     return work / "tsdb"

@@ -11,13 +11,12 @@ import pytest
 
 from sms_metrics.localstack.openmetrics import write_eof, write_family
 from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
+from sms_metrics.localstack.victoria import LocalVictoria
 from tests.integration import scenario as sc
 
 
-@pytest.fixture(scope="session")
-def history_prometheus(tmp_path_factory) -> LocalPrometheus:
-    work = tmp_path_factory.mktemp("prom")
-    om = work / "history.om"
+def write_history(om: Path) -> Path:
+    """The scenario's 35 days of probe, latency, counter and histogram series as OpenMetrics."""
     with open(om, "w") as out:
         probes = [*sc.web_series(), *sc.office_series()]
         write_family(out, "probe_success", "gauge", [(s.labels, s.timestamps(), s.values) for s in probes])
@@ -29,7 +28,18 @@ def history_prometheus(tmp_path_factory) -> LocalPrometheus:
         for family in ("http_request_duration_seconds_bucket", "http_request_duration_seconds_count"):
             write_family(out, family, "gauge", [(lb, t, v) for n, lb, t, v in hist if n == family])
         write_eof(out)
-    backfill(om, work / "tsdb")
+    return om
+
+
+@pytest.fixture(scope="session")
+def history_file(tmp_path_factory) -> Path:
+    return write_history(tmp_path_factory.mktemp("history") / "history.om")
+
+
+@pytest.fixture(scope="session")
+def history_prometheus(tmp_path_factory, history_file) -> LocalPrometheus:
+    work = tmp_path_factory.mktemp("prom")
+    backfill(history_file, work / "tsdb")
     prom = LocalPrometheus(work)
     prom.start()
     yield prom
@@ -45,6 +55,16 @@ def capacity_prometheus(tmp_path_factory) -> LocalPrometheus:
     capacity_scenario.backfill_history(work)
     with LocalPrometheus(work) as prom:
         yield prom
+
+
+@pytest.fixture(scope="session")
+def history_victoria(tmp_path_factory, history_file) -> LocalVictoria:
+    """A VictoriaMetrics single node holding the same history, imported through its API."""
+    vm = LocalVictoria(tmp_path_factory.mktemp("vm"))
+    vm.start()
+    vm.import_openmetrics(history_file)
+    yield vm
+    vm.stop()
 
 
 @pytest.fixture(scope="session")

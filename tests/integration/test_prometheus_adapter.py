@@ -57,7 +57,24 @@ def test_unreachable_server_is_one_line_naming_the_url():
         PrometheusHTTP(url, retries=1, backoff=0).query("up", sc.DATA_END)
 
 
-class _Flaky(BaseHTTPRequestHandler):
+class _Answers(BaseHTTPRequestHandler):
+    def answer(self, data: dict | None) -> None:
+        """200 with Prometheus' success envelope around ``data``; None: 404."""
+        if data is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        body = json.dumps({"status": "success", "data": data}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+class _Flaky(_Answers):
     failures = 2
     calls = 0
 
@@ -67,19 +84,7 @@ class _Flaky(BaseHTTPRequestHandler):
             self.send_response(503)
             self.end_headers()
             return
-        body = json.dumps(
-            {
-                "status": "success",
-                "data": {"resultType": "vector", "result": [{"metric": {"job": "x"}, "value": [1, "42"]}]},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *a):
-        pass
+        self.answer({"resultType": "vector", "result": [{"metric": {"job": "x"}, "value": [1, "42"]}]})
 
 
 def test_transient_failures_are_retried_with_backoff():
@@ -154,3 +159,39 @@ def test_short_retention_is_warned_about(tmp_path, catalogue_file):
     report = json.loads(done.stdout)
     assert any("retention is 7 days" in w for w in report["warnings"])
     assert report["availability_percent"] is None
+
+
+class _Thanos(_Answers):
+    """Answers like a Thanos querier (buildinfo 0.x) and remembers what it was asked."""
+
+    seen: list[tuple[str, dict]] = []
+
+    def do_GET(self):
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(self.path)
+        type(self).seen.append((parts.path, {**parse_qs(parts.query), "org": self.headers.get("X-Scope-OrgID")}))
+        self.answer(
+            {
+                "/api/v1/status/buildinfo": {"version": "0.34.1"},
+                "/api/v1/query": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "3"]}]},
+                "/api/v1/query_range": {"resultType": "matrix", "result": []},
+            }.get(parts.path)
+        )
+
+
+def test_a_thanos_querier_is_asked_for_raw_complete_data_with_the_configured_headers():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Thanos)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        prom = PrometheusHTTP(f"http://127.0.0.1:{server.server_port}", headers={"X-Scope-OrgID": "team-a"})
+        info = prom.server()
+        assert (info.kind, info.version, info.left_open, info.measured) == ("thanos", "0.34.1", False, True)
+        prom.query_range("up", sc.DATA_START, sc.DATA_START + timedelta(hours=1), 60)
+        path, params = _Thanos.seen[-1]
+        assert path == "/api/v1/query_range"
+        assert params["max_source_resolution"] == ["0s"] and params["partial_response"] == ["false"]
+        assert {org for _, p in _Thanos.seen for org in [p["org"]]} == {"team-a"}
+        assert prom.retention_seconds() is None  # Thanos has no flags endpoint: no retention warning
+    finally:
+        server.shutdown()

@@ -11,8 +11,7 @@ import requests
 
 from sms_metrics.catalogue.importers import import_files
 from sms_metrics.commands.rules import check
-from sms_metrics.localstack.process import ManagedProcess
-from sms_metrics.localstack.prometheus import free_port
+from sms_metrics.localstack.victoria import LocalVictoria
 from sms_metrics.rules.generator import catalogue_rules
 from sms_metrics.rules.writer import write_rules
 
@@ -23,24 +22,13 @@ pytestmark = [
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "imports" / "sloth" / "victoria.yaml"
 
 
-class VictoriaMetrics(ManagedProcess):
-    def __init__(self, work: Path):
-        self.work, self.port = work, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def start(self):
-        cmd = ["victoria-metrics", f"-httpListenAddr=127.0.0.1:{self.port}", f"-storageDataPath={self.work / 'data'}"]
-        self.launch([*cmd, "-retentionPeriod=100y"], self.work / "vm.log", f"{self.url}/health", "VictoriaMetrics", 60)
-        return self
-
-
 def test_metricsql_rules_run_on_victoriametrics_and_promtool_refuses_them(tmp_path):
     cat = import_files([FIXTURE]).catalogue
     assert cat.store == "victoriametrics"
     rules = catalogue_rules(cat)
     exprs = [r["expr"] for groups in rules.values() for g in groups for r in g["rules"]]
     assert any("histogram_share" in e for e in exprs)
-    with VictoriaMetrics(tmp_path) as vm:
+    with LocalVictoria(tmp_path) as vm:
         for expr in exprs:
             answer = requests.get(f"{vm.url}/api/v1/query", params={"query": expr}, timeout=10).json()
             assert answer["status"] == "success", (expr, answer)
