@@ -13,7 +13,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from sms_metrics.errors import RecordInvalid
+from sms_metrics.errors import Forbidden, RecordInvalid
 from sms_metrics.notify.events import Event
 from sms_metrics.notify.models import Delivery
 from sms_metrics.notify.outbox import insert_deliveries
@@ -54,7 +54,8 @@ def deliveries(records, who: Principal, subscription_id: int, status: str | None
     if status is not None and status not in STATUSES:
         raise RecordInvalid([f"query.status: {status!r} is not one of {', '.join(STATUSES)}"])
     with records.reading() as s:
-        records.load(s, kind, subscription_id)
+        if records.load(s, kind, subscription_id).restricted and not who.restricted:
+            raise Forbidden("the delivery log of a restricted subscription needs a restricted token")
         query = select(Delivery).where(Delivery.subscription_id == subscription_id)
         if status:
             query = query.where(Delivery.status == status)

@@ -246,6 +246,9 @@ def test_restricted_records_reach_only_restricted_subscriptions(db):
         assert by_path["/plain"] == ["incident.created"]
         assert not any(b"TOPSECRET" in body for path, _h, body in got if path == "/plain")
         assert deliveries(c, plain["id"], until=lambda rows: len(rows) == 1)[0]["record_kind"] == "incident"
+        log = f"/api/v1/notification-subscriptions/{cleared['id']}/deliveries"
+        assert c.get(log, headers=manager).status_code == 403  # its log names restricted records
+        assert len(c.get(log, headers=secure).json()) == 2
     inbox.close()
 
 
