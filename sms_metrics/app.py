@@ -29,7 +29,6 @@ from sms_metrics.errors import (
     UnknownState,
 )
 from sms_metrics.evidence.api import evidence_router
-from sms_metrics.jobs.forecast import run_capacity_forecasts
 from sms_metrics.jobs.releases import run_release_watch
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from sms_metrics.notify.worker import NotificationWorker
@@ -125,6 +124,12 @@ def _error_handlers(app: FastAPI) -> None:
             return JSONResponse(error_body(exc), status_code=status, headers=headers)
 
         app.add_exception_handler(exc_type, handler)
+
+
+def run_capacity_forecasts(state) -> int:
+    from sms_metrics.jobs.forecast import run_capacity_forecasts as run  # statsmodels: loaded when first needed
+
+    return run(state)
 
 
 def _jobs(state: AppState) -> AsyncIOScheduler:
