@@ -176,8 +176,15 @@ def main() -> None:
     (work / "sms.yaml").write_text(CATALOGUE)
     prom = prometheus(work)
     port = free_port()
-    env = {**os.environ, "SMS_DATABASE_URL": url, "SMS_ADMIN_TOKEN": TOKEN, "SMS_LOG_LEVEL": "WARNING",
-           "SMS_CATALOGUE": str(work / "sms.yaml"), "SMS_PROMETHEUS_URL": prom.url}  # fmt: skip
+    env = {
+        **os.environ,
+        "SMS_DATABASE_URL": url,
+        "SMS_ADMIN_TOKEN": TOKEN,
+        "SMS_LOG_LEVEL": "WARNING",
+        "SMS_CATALOGUE": str(work / "sms.yaml"),
+        "SMS_PROMETHEUS_URL": prom.url,
+        "SMS_SLA_CHECK_SECONDS": "86400",
+    }  # fmt: skip  (the clock job would escalate the open incidents meanwhile)
     server = subprocess.Popen(
         [sys.executable, "-m", "sms_metrics.cli", "serve", "--port", str(port), "--catalogue", str(work / "sms.yaml")],
         env=env,

@@ -158,5 +158,12 @@ class Watermark:
             self.gaps.pop(nxt, None)
             self.low = nxt
 
+    def preview(self, ids: list[int], now: float) -> int:
+        """What ``low`` would be after ``mark(ids, now)``, without marking."""
+        copy = Watermark(self.low, self.grace)
+        copy.seen, copy.gaps = set(self.seen), dict(self.gaps)
+        copy.mark(ids, now)
+        return copy.low
+
     def handled(self, i: int) -> bool:
         return i <= self.low or i in self.seen

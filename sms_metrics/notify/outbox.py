@@ -27,6 +27,13 @@ WRITES = ("created", "updated")
 PERSIST_EVERY = 30.0  # seconds between cursor writes when nothing is queued
 
 
+@dataclass
+class Batch:
+    deliveries: list[dict]
+    history_ids: list[int]
+    saved: int | None = None  # the cursor to write with the batch (None: no write needed)
+
+
 @dataclass(frozen=True)
 class Receiver:
     id: int
@@ -123,8 +130,8 @@ class Dispatcher:
             rows = whole or rows
         return [r for r in rows if not self.mark.handled(r.id)]
 
-    def poll(self) -> int:
-        """One pass; returns the number of deliveries queued."""
+    def collect(self) -> Batch:
+        """The deliveries of the events written since the last pass (nothing is written yet)."""
         if self.mark is None:
             self.mark = self._start()
         rows = self._read(self.mark.low)
@@ -136,14 +143,32 @@ class Dispatcher:
                 events = [e for e in group_history(rows) if any(matches(r.events, e.name) for r in subs)]
                 if events:
                     queued = delivery_rows(self.system, fill_records(s, self.system.records, events), subs, now)
-        self.mark.mark([r.id for r in rows], time.monotonic())
-        due = self.mark.low != self._saved and time.monotonic() - self._saved_at > PERSIST_EVERY
-        if queued or due:
+        batch = Batch(queued, [r.id for r in rows])
+        low = self.mark.preview(batch.history_ids, time.monotonic())
+        if queued or (low != self._saved and time.monotonic() - self._saved_at > PERSIST_EVERY):
+            batch.saved = low  # the cursor to write with the deliveries (or now and then without)
+        return batch
+
+    def write(self, session, batch: Batch) -> None:
+        """Queue ``batch``'s deliveries in the caller's transaction, and the cursor."""
+        insert_deliveries(session, batch.deliveries)
+        if batch.saved is not None:
+            session.merge(DispatchCursor(id=1, history_id=batch.saved, updated_at=self.system.now()))
+
+    def done(self, batch: Batch) -> None:
+        """After the transaction of ``write`` committed: the batch's rows are handled."""
+        self.mark.mark(batch.history_ids, time.monotonic())
+        if batch.saved is not None:
+            self._saved, self._saved_at = batch.saved, time.monotonic()
+
+    def poll(self) -> int:
+        """One pass in a transaction of its own; returns the number of deliveries queued."""
+        batch = self.collect()
+        if batch.saved is not None:
             with transaction(self.system.sessions) as s:
-                insert_deliveries(s, queued)
-                s.merge(DispatchCursor(id=1, history_id=self.mark.low, updated_at=now))
-            self._saved, self._saved_at = self.mark.low, time.monotonic()
-        return len(queued)
+                self.write(s, batch)
+        self.done(batch)
+        return len(batch.deliveries)
 
 
 def publish(system, kind: str, what: str, *, record=None, record_id: int | None = None, details=None) -> int:

@@ -1,18 +1,21 @@
 """The notification worker of ``serve``: a background thread that, every ``SMS_NOTIFY_POLL_SECONDS``,
-lets the dispatcher queue the new events and hands every due delivery to a small pool of sender threads.
-A sender logs each attempt on its delivery (attempts, last error) and schedules the next one with
-exponential backoff; after ``SMS_NOTIFY_MAX_ATTEMPTS`` (or a refusal) the delivery is ``failed``.
-Nothing here runs inside a register write, and a slow or dead receiver only holds its sender thread."""
+writes in one short transaction what the last pass found (the deliveries of new events, the outcome of
+the attempts that finished), then hands the oldest due delivery of every receiver to a small pool of
+sender threads. Failed attempts are retried with exponential backoff; after ``SMS_NOTIFY_MAX_ATTEMPTS``
+(or a refusal) a delivery is ``failed``. Nothing here runs inside a register write, a receiver gets its
+deliveries one at a time, and a slow or dead receiver only holds its sender thread."""
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sms_metrics.core.notify import backoff_seconds
 from sms_metrics.notify.channels import Outcome, Target, send
@@ -25,14 +28,23 @@ log = logging.getLogger(__name__)
 BATCH = 200
 
 
+@dataclass(frozen=True)
+class Attempt:
+    delivery_id: int
+    receiver: int | None  # the subscription (None: SMS_NOTIFY_URL)
+    outcome: Outcome
+    at: datetime
+    cancelled: bool = False
+
+
 class NotificationWorker:
     def __init__(self, system, *, on_failed: Callable[[], None] | None = None):
         self.system, self.settings = system, system.settings
         self.dispatcher = Dispatcher(system, grace=self.settings.notify_gap_grace_seconds)
         self.on_failed = on_failed or (lambda: None)
         self.pool = ThreadPoolExecutor(self.settings.notify_concurrency, thread_name_prefix="sms-notify-send")
-        self.inflight: set[int | None] = set()  # receivers (subscription ids; None: SMS_NOTIFY_URL) being sent to
-        self._lock = threading.Lock()
+        self.inflight: set[int | None] = set()  # receivers being sent to (until their attempt is written)
+        self.attempts: queue.SimpleQueue[Attempt] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -55,13 +67,31 @@ class NotificationWorker:
             self._stop.wait(self.settings.notify_poll_seconds)
 
     def step(self) -> list:
-        """Queue new events, then start sending every due delivery; returns the futures started."""
-        self.dispatcher.poll()
+        """Write what the last pass found, then start sending what is due; returns the futures started."""
+        batch = self.dispatcher.collect()
+        done = []
+        while not self.attempts.empty():
+            done.append(self.attempts.get())
+        failed = 0
+        if batch.saved is not None or done:
+            try:
+                with transaction(self.system.sessions) as s:
+                    self.dispatcher.write(s, batch)
+                    failed = sum(self._apply(s, a) for a in done)
+            except Exception:
+                for a in done:  # written next time; the batch's events are read again
+                    self.attempts.put(a)
+                raise
+        self.dispatcher.done(batch)
+        self.inflight.difference_update(a.receiver for a in done)
+        for _ in range(failed):
+            self.on_failed()
         return self._send_due()
 
     def run_once(self) -> None:
-        """Queue and send everything due now, waiting for the attempts (the CLI and tests)."""
+        """Queue and send everything due now, and write the outcomes (the CLI and tests)."""
         wait(self.step())
+        self.step()
 
     def _targets(self, session, rows: list[Delivery]) -> dict[int, Target | None]:
         ids = {r.subscription_id for r in rows if r.subscription_id is not None}
@@ -86,54 +116,46 @@ class NotificationWorker:
         events one at a time, in order (a retried one may arrive after later events)."""
         now = self.system.now()
         with self.system.records.reading() as s:
-            rows = s.scalars(
-                select(Delivery)
+            oldest = (
+                select(func.min(Delivery.id))
                 .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-                .order_by(Delivery.id)
-                .limit(BATCH)
-            ).all()
-            with self._lock:
-                picked = {}
-                for r in rows:
-                    if r.subscription_id not in self.inflight and r.subscription_id not in picked:
-                        picked[r.subscription_id] = r
-                self.inflight.update(picked)
-            rows = list(picked.values())
+                .group_by(Delivery.subscription_id)
+            )
+            rows = s.scalars(select(Delivery).where(Delivery.id.in_(oldest)).order_by(Delivery.id)).all()
+            rows = [r for r in rows if r.subscription_id not in self.inflight][:BATCH]
+            self.inflight.update(r.subscription_id for r in rows)
             targets = self._targets(s, rows)
         return [self.pool.submit(self._deliver, r, targets[r.id]) for r in rows]
 
     def _deliver(self, row: Delivery, target: Target | None) -> None:
-        delivery_id = row.id
         try:
             if target is None:
                 outcome = Outcome(False, "the subscription is paused or retired (or SMS_NOTIFY_URL unset)", True)
             else:
                 outcome = send(self.settings, target, row.body, row.event, row.event_key)
-            self._record(delivery_id, outcome, cancelled=target is None)
-        except Exception:
-            log.exception("delivery %d failed unexpectedly", delivery_id)
-        finally:
-            with self._lock:
-                self.inflight.discard(row.subscription_id)
+        except Exception as exc:  # a bug in a channel fails the attempt, never the worker
+            log.exception("delivery %d failed unexpectedly", row.id)
+            outcome = Outcome(False, f"{type(exc).__name__}: {exc}")
+        if not outcome.ok and target is not None:
+            log.warning("notification %d (%s) attempt failed: %s", row.id, row.event, outcome.error)
+        self.attempts.put(Attempt(row.id, row.subscription_id, outcome, self.system.now(), target is None))
 
-    def _record(self, delivery_id: int, outcome: Outcome, *, cancelled: bool) -> None:
-        now = self.system.now()
-        with transaction(self.system.sessions) as s:
-            d = s.get(Delivery, delivery_id)
-            d.last_attempt_at = now
-            if cancelled:
-                d.status, d.last_error = "cancelled", outcome.error
-                return
-            d.attempts += 1
-            d.last_error = outcome.error or d.last_error  # a success keeps the error that preceded it
-            if outcome.ok:
-                d.status, d.sent_at, d.next_attempt_at = "sent", now, None
-            elif outcome.permanent or d.attempts >= self.settings.notify_max_attempts:
-                d.status, d.next_attempt_at = "failed", None
-            else:
-                wait_s = backoff_seconds(d.attempts, self.settings.notify_backoff_seconds)
-                d.next_attempt_at = now + timedelta(seconds=wait_s)
-        if not outcome.ok and not cancelled:
-            log.warning("notification %d (%s) attempt failed: %s", delivery_id, d.event, outcome.error)
-            if d.status == "failed":
-                self.on_failed()
+    def _apply(self, session, a: Attempt) -> bool:
+        """Write one attempt on its delivery; True when the delivery has now failed for good."""
+        d = session.get(Delivery, a.delivery_id)
+        d.last_attempt_at = a.at
+        if a.cancelled:
+            d.status, d.last_error = "cancelled", a.outcome.error
+            return False
+        d.attempts += 1
+        d.last_error = a.outcome.error or d.last_error  # a success keeps the error that preceded it
+        if a.outcome.ok:
+            d.status, d.sent_at, d.next_attempt_at = "sent", a.at, None
+        elif a.outcome.permanent or d.attempts >= self.settings.notify_max_attempts:
+            d.status, d.next_attempt_at = "failed", None
+            return True
+        else:
+            d.next_attempt_at = a.at + timedelta(
+                seconds=backoff_seconds(d.attempts, self.settings.notify_backoff_seconds)
+            )
+        return False
