@@ -8,19 +8,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
 import statistics
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from sms_metrics.jobs.sla import run_sla_clocks
 from sms_metrics.localstack.prometheus import free_port
 from sms_metrics.register.records.access import SYSTEM
 from tests.notify.conftest import deliveries, running
 from tests.notify.receivers import BlackHole, Mailbox, Recorder
-from tests.register.conftest import alert, payload
+from tests.register.conftest import Database, alert, payload
 
 SECRET = "s3cret-key-for-hmac-0123456789"
 EVERY = ["incident.*", "problem.*"]
@@ -132,6 +135,46 @@ def test_an_email_goes_through_smtp_with_the_event_in_subject_and_body(sqlite_db
             text = msg.get_payload(decode=True).decode()
             assert "change.approved (change.moved:approved)" in text
             assert "Status: approved" in text and "Reason: CVE" in text and "Services: checkout" in text
+    finally:
+        smtp.stop()
+
+
+def test_email_goes_through_starttls_with_credentials_and_a_wrong_password_fails_for_good(sqlite_db, tmp_path):
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"right horse", handled=False)
+
+    mailbox, port = Mailbox(), free_port()
+    smtp = Controller(
+        mailbox, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True,
+        authenticator=authenticator, auth_required=True,
+    )  # fmt: skip
+    smtp.start()
+    common = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "starttls", "smtp_ca_file": cert}
+    try:
+        with running(sqlite_db, smtp_username="sms", smtp_password="right horse", **common) as c:
+            _subscribe(c, channel="email", email_to=["ops@example.org"], events=["incident.opened"])
+            c.post("/api/v1/incidents", json={"title": "over TLS", "service": "checkout"}, headers=c.admin)
+            [msg] = mailbox.wait(1)
+            assert msg["Subject"].endswith("over TLS") and logins == [(b"sms", b"right horse")]
+        with running(
+            Database(f"sqlite:///{tmp_path / 'other.db'}"), smtp_username="sms", smtp_password="wrong", **common
+        ) as c:
+            sub = _subscribe(c, channel="email", email_to=["ops@example.org"], events=["incident.opened"])
+            c.post("/api/v1/incidents", json={"title": "refused", "service": "checkout"}, headers=c.admin)
+            [d] = deliveries(c, sub["id"], until=lambda rows: rows and rows[0]["status"] == "failed")
+            assert d["attempts"] == 1 and d["last_error"].startswith("SMTP 535")
+            assert "wrong" not in json.dumps(d)
     finally:
         smtp.stop()
 
