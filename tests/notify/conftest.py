@@ -18,6 +18,7 @@ from sms_metrics.register.kinds import KINDS
 from tests.register.conftest import ADMIN, CATALOGUE, WEBHOOK, Database, db, postgres  # noqa: F401
 from tests.register.fakes import HealthyPrometheus
 
+SECRET = "s3cret-key-for-hmac-0123456789"
 FAST = {
     "notify_poll_seconds": 0.05,
     "notify_backoff_seconds": 0.2,
@@ -72,3 +73,10 @@ def deliveries(c, sub_id: int, *, until=None, timeout: float = 20.0) -> list[dic
         if until is None or until(rows) or time.monotonic() > deadline:
             return rows
         time.sleep(0.05)
+
+
+def subscribe(c, headers=None, **body) -> dict:
+    """Create a subscription (as admin unless ``headers`` say otherwise); the record."""
+    r = c.post("/api/v1/notification-subscriptions", json={"name": "n", **body}, headers=headers or c.admin)
+    assert r.status_code == 201, r.text
+    return r.json()
