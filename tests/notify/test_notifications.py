@@ -1,6 +1,6 @@
 """Notifications end to end: subscriptions made through the API, events from the register (alerts through
 the Alertmanager webhook, moves through the API, the SLA clock job), delivered by the worker of the real
-app to receivers on 127.0.0.1 — a webhook whose HMAC is checked, an SMTP server, a Slack-shaped receiver —
+app to receivers on 127.0.0.1 (webhooks whose HMAC is checked here; email and Slack in test_email_and_slack),
 retried with backoff, logged, never blocking the register, never leaking restricted records or secrets."""
 
 from __future__ import annotations
