@@ -5,8 +5,8 @@ SLA time zone, as in the availability report):
 - it has a history row (a creation, a move, a changed field) in the period;
 - it was created or last updated in the period;
 - it was created before the period's end and is still open (so it was open when the period ended);
-- one of the kind's declared date columns (``Evidence.dates``) falls in the period, or its period column
-  (``Evidence.period_column``) holds the period's label."""
+- one of its date columns falls in the period, its period label is the period's, or one of its spans
+  overlaps the period (``periods.py``: declared by the kind, or found by the register's conventions)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from sms_metrics.core.periods import Period
+from sms_metrics.evidence.periods import date_terms
 from sms_metrics.register.base import History
 from sms_metrics.register.records import store
 from sms_metrics.register.records.kind import RecordKind
@@ -47,7 +48,7 @@ def _service_filter(kind: RecordKind, service: str):
     return None
 
 
-def period_filter(kind: RecordKind, spec, period: Period):
+def period_filter(kind: RecordKind, spec, period: Period, tz: str = "UTC"):
     model, start, end = kind.model, period.start, period.end
     touched = select(History.record_id).where(History.record_kind == kind.name, History.at >= start, History.at < end)
     terms = [
@@ -56,17 +57,14 @@ def period_filter(kind: RecordKind, spec, period: Period):
         and_(model.updated_at >= start, model.updated_at < end),
         and_(model.created_at < end, model.status.in_(sorted(kind.lifecycle.open))),
     ]
-    terms += [and_(getattr(model, c) >= start, getattr(model, c) < end) for c in spec.dates]
-    if spec.period_column:
-        terms.append(getattr(model, spec.period_column) == period.label)
-    return or_(*terms)
+    return or_(*terms, *date_terms(model, spec, period, tz))
 
 
-def ids_query(kind: RecordKind, spec, service: str, period: Period):
+def ids_query(kind: RecordKind, spec, service: str, period: Period, tz: str = "UTC"):
     """A SELECT of the ids of ``kind``'s records that belong to the pack."""
     if spec.select is not None:
         return spec.select(kind, service, period)
-    query = select(kind.model.id).where(period_filter(kind, spec, period))
+    query = select(kind.model.id).where(period_filter(kind, spec, period, tz))
     where = _service_filter(kind, service)
     return query.where(where) if where is not None else query
 
@@ -76,10 +74,12 @@ def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[i : i + size]
 
 
-def collect(session: Session, records, kind: RecordKind, spec, service: str, period: Period) -> KindEvidence:
+def collect(
+    session: Session, records, kind: RecordKind, spec, service: str, period: Period, tz: str = "UTC"
+) -> KindEvidence:
     """The kind's records of the pack (oldest first) and their history rows of the period."""
     out = KindEvidence(kind, scope_of(kind))
-    ids = list(session.scalars(ids_query(kind, spec, service, period).order_by(None)))
+    ids = list(session.scalars(ids_query(kind, spec, service, period, tz).order_by(None)))
     ids.sort()
     for part in _chunks(ids):
         rows = session.scalars(select(kind.model).where(kind.model.id.in_(part)).order_by(kind.model.id)).all()

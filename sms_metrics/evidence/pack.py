@@ -111,7 +111,7 @@ def build_pack(system, who: Principal, service: str, period_text: str, *, now: d
     with records.reading() as session:
         for kind in sorted(kinds, key=lambda k: (spec_of(k).order, k.path)):
             spec = spec_of(kind)
-            found = collect(session, records, kind, spec, service, period)
+            found = collect(session, records, kind, spec, service, period, tz)
             made, rows = kind_files(found, spec, now, records.read_model(kind))
             files |= made
             counts |= rows

@@ -90,6 +90,11 @@ def fill(c) -> dict[str, set[int]]:
     urgent = _do(c, at(22), "POST", "changes", {"title": "hotfix", "services": ["checkout"], "type": "emergency"})
     _move(c, at(22, 11), "changes", urgent["id"], "approved")
     want["changes"] |= {old, spent, urgent["id"]}
+    for month, title in ((10, "planned for October"), (11, "planned for November")):  # a span: in if it overlaps
+        window = {"planned_start": f"2026-{month}-05T02:00:00Z", "planned_end": f"2026-{month}-05T04:00:00Z"}
+        planned = _do(c, at(2, month=9), "POST", "changes", {"title": title, "services": ["checkout"], **window})
+        _move(c, at(3, month=9), "changes", planned["id"], "cancelled", reason="moved to the next release")
+        want["changes"] |= {planned["id"]} if month == 10 else set()
 
     tests = [{"name": "e2e", "passed": True, "url": "https://ci/1"}]
     rel = _do(c, at(24), "POST", "releases", {"service": "checkout", "version": "2.0", "test_evidence": tests})["id"]
