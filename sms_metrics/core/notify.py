@@ -23,7 +23,7 @@ ALIASES: dict[str, str] = {
     "sla.breach": "incident.sla_breach",
     "change.approved": "change.moved:approved",
     "release.failed": "release.moved:failed",
-    "document.review_due": "document.review_due",
+    "document.review_due": "document.review_*",  # the review job's review_due or review_overdue
 }
 _WHAT = re.compile(r"^(\*|created|updated|moved:(\*|[a-z0-9_]+)|[a-z][a-z0-9_]*)$")
 SIGNATURE_HEADER = "X-SMS-Signature"
@@ -59,7 +59,7 @@ def normalise(pattern: str, paths: Mapping[str, str]) -> str:
 
 def names_of(event: str) -> list[str]:
     """The event and every alias that stands for it."""
-    return [event, *(a for a, e in ALIASES.items() if e == event and a != event)]
+    return [event, *(a for a, e in ALIASES.items() if fnmatch.fnmatchcase(event, e) and a != event)]
 
 
 def matches(patterns: list[str], event: str) -> bool:

@@ -20,6 +20,7 @@ from sms_metrics.core.notify import (
     backoff_seconds,
     check_patterns,
     matches,
+    names_of,
     normalise,
     signature,
     slack,
@@ -128,10 +129,19 @@ def test_event_patterns_are_checked_against_the_kinds_and_their_states():
         (["sla.breach"], "incident.sla_breach", True),
         (["change.approved"], "change.created", False),
         (["*"], "release.moved:failed", True),
+        (["document.review_due"], "document.review_due", True),
+        (["document.review_due"], "document.review_overdue", True),  # the documents' review job
+        (["document.review_due"], "document.updated", False),
     ],
 )
 def test_patterns_take_their_events_and_aliases(patterns, event, taken):
     assert matches(patterns, event) is taken
+
+
+def test_an_event_is_named_with_the_aliases_that_take_it():
+    assert names_of("incident.created") == ["incident.created", "incident.opened"]
+    assert names_of("document.review_overdue") == ["document.review_overdue", "document.review_due"]
+    assert names_of("incident.updated") == ["incident.updated"]
 
 
 def test_the_signature_is_hmac_sha256_of_the_body():
