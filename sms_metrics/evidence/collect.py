@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from sms_metrics.core.periods import Period
 from sms_metrics.evidence.periods import date_terms
-from sms_metrics.register.base import History
+from sms_metrics.register.base import History, Link
 from sms_metrics.register.records import store
 from sms_metrics.register.records.kind import RecordKind
 
@@ -40,11 +40,14 @@ def scope_of(kind: RecordKind) -> str:
 
 
 def _service_filter(kind: RecordKind, service: str):
+    """The records of ``service``, and those that name no service (they concern the whole SMS: a CI
+    without a service, a request type offered for every service)."""
     model = kind.model
     if "service" in model.__table__.columns:
-        return model.service == service
+        return or_(model.service == service, model.service.is_(None))
     if "services" in kind.links:
-        return model.id.in_(store.linked_ids(kind, "services", service))
+        linked = select(Link.id).where(Link.kind == kind.name, Link.field == "services", Link.record_id == model.id)
+        return or_(model.id.in_(store.linked_ids(kind, "services", service)), ~linked.exists())
     return None
 
 

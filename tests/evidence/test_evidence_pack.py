@@ -116,6 +116,9 @@ def fill(c) -> dict[str, set[int]]:
     want["capacity-plans"].add(_do(c, at(12), "POST", "capacity-plans", plan)["id"])
     ci = {"name": "db-1", "type": "database", "service": "checkout"}
     want["configuration-items"].add(_do(c, at(2, month=9), "POST", "configuration-items", ci)["id"])  # active: in
+    shared = {"name": "dns", "type": "service"}  # no service: the whole SMS's, in every service's pack
+    want["configuration-items"].add(_do(c, at(2, month=9), "POST", "configuration-items", shared)["id"])
+    _do(c, at(2, month=9), "POST", "configuration-items", {"name": "desk-db", "type": "database", "service": "desk"})
     return want
 
 
