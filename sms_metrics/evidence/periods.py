@@ -23,7 +23,7 @@ MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
 def _kind_of(column) -> str | None:
-    """ "date", "time" or "text" for the column types the conventions read, else None."""
+    """Whether the column holds a date, a time or text (None: a type the conventions do not read)."""
     t = column.type
     t = t.impl if isinstance(t, TypeDecorator) else t
     t = t() if isinstance(t, type) else t
