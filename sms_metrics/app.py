@@ -30,8 +30,10 @@ from sms_metrics.errors import (
     Unauthorized,
     UnknownState,
 )
+from sms_metrics.evidence.api import evidence_router
 from sms_metrics.jobs.releases import run_release_watch
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
+from sms_metrics.notify.worker import NotificationWorker
 from sms_metrics.probing.config import load_probe_files
 from sms_metrics.probing.endpoint import ProbeGate, probe_router
 from sms_metrics.probing.scheduler import Scheduler
@@ -198,9 +200,12 @@ def create_app(
         services = [s.name for s in system.catalogue.services]
         registry.register(CalendarCollector(system.catalogue, extra_windows=active_windows(system, services)))
 
+    notifications = NotificationWorker(system, on_failed=state.metrics.notify_failures.inc)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         state.writer.start()
+        notifications.start()
         task = asyncio.create_task(scheduler.run()) if targets else None
         jobs = app.state.jobs = _jobs(state)
         jobs.start()
@@ -209,6 +214,7 @@ def create_app(
             yield
         finally:
             jobs.shutdown(wait=False)
+            notifications.stop()
             state.writer.close()
             if task:
                 task.cancel()
@@ -224,6 +230,7 @@ def create_app(
     app.state.registry = registry
     app.state.scheduler = scheduler
     app.state.sms = state
+    app.state.notifications = notifications
     _error_handlers(app)
 
     @app.get("/healthz")
@@ -243,6 +250,7 @@ def create_app(
     app.include_router(probe_router(ProbeGate(all_targets, modules, settings.probe_allowlist)))
     app.include_router(webhook_router(state))
     app.include_router(tokens_router(system, principal))
+    app.include_router(evidence_router(system, principal))
     for kind in system.records.kinds.values():
         app.include_router(kind_router(kind, system.records, principal))
     return app

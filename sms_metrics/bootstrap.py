@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from sms_metrics.adapters.notifier import Notifier, NullNotifier, WebhookNotifier
+from sms_metrics.adapters.notifier import Notifier, NullNotifier
 from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.config import Settings
 from sms_metrics.register.db import make_engine, session_factory
@@ -113,15 +113,19 @@ def build(
         reader = make_engine(settings.database_url, busy_timeout_ms=settings.database_busy_timeout_ms, write=False)
     else:
         reader = engine
-    if notifier is None:
-        notifier = WebhookNotifier(settings.notify_url) if settings.notify_url else NullNotifier()
-    return System(
+    system = System(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
         readers=session_factory(reader),
         catalogue=catalogue,
-        notifier=notifier,
+        notifier=notifier or NullNotifier(),
         now=now or utc_now,
         _prometheus=prometheus,
     )
+    from sms_metrics.notify.outbox import QueuedNotifier, attach
+
+    if notifier is None and settings.notify_url:
+        system.notifier = QueuedNotifier(system)  # SMS_NOTIFY_URL: queued, logged and retried like a subscription
+    attach(system)  # jobs' own events (SLA warnings, reviews due) reach the subscriptions
+    return system

@@ -308,6 +308,32 @@ def demo_target(
     serve_forever(host, port, tls_port)
 
 
+@app.command("evidence")
+def evidence(
+    ctx: typer.Context,
+    service: str = typer.Option(..., "--service", "-s", help="A catalogue service."),
+    period: str = typer.Option(..., "--period", help="2026-10 (month), 2026-10-01..2026-10-15, or 30d."),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory for the pack's files and its zip."),
+    catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="Default: SMS_CATALOGUE."),
+    prometheus: str | None = typer.Option(None, "--prometheus", "-p", help="Default: SMS_PROMETHEUS_URL."),
+    restricted: bool = typer.Option(False, "--restricted/--no-restricted", help="Include restricted records."),
+):
+    """The auditor's evidence pack: SLA report, records of the period, index.html, manifest, SHA256SUMS, zip."""
+    from sms_metrics.commands.evidence import run_evidence
+
+    code, summary = run_evidence(
+        ctx.obj,
+        service=service,
+        period=period,
+        out=out,
+        catalogue=catalogue,
+        prometheus=prometheus,
+        restricted=restricted,
+    )
+    typer.echo(summary, nl=False)
+    raise typer.Exit(code)
+
+
 def _system_of(settings: Settings | None, catalogue: Path | None = None):
     """The system of a register command, built from the root's settings."""
     from sms_metrics.bootstrap import build, load_catalogue_of

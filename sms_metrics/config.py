@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +52,25 @@ class Settings(BaseSettings):
     )
     sla_check_seconds: float = Field(30, gt=0, description="How often the SLA clock job runs.")
     notify_url: str | None = Field(None, description="Outgoing webhook for SLA warnings and escalations.")
+    notify_secret: SecretStr | None = Field(
+        None, description="Key that signs SMS_NOTIFY_URL bodies (X-SMS-Signature: sha256=<HMAC>); unsigned if unset."
+    )
+    notify_poll_seconds: float = Field(1.0, gt=0, description="How often the notification worker looks for events.")
+    notify_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one notification attempt.")
+    notify_max_attempts: int = Field(6, ge=1, description="Attempts of a delivery before it is failed.")
+    notify_backoff_seconds: float = Field(30.0, ge=0, description="Wait after a first failed attempt (doubles).")
+    notify_concurrency: int = Field(4, ge=1, description="Deliveries sent at once.")
+    notify_gap_grace_seconds: float = Field(
+        60.0, ge=0, description="How long the dispatcher waits for a history row still being committed."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for email notifications.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port (587 for STARTTLS, 465 for SSL).")
+    smtp_security: Literal["none", "starttls", "ssl"] = Field("none", description="none, starttls or ssl.")
+    smtp_username: str | None = Field(None, description="SMTP login (none: no AUTH).")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_from: str = Field("sms-metrics@localhost", description="Sender address of notification emails.")
+    smtp_ca_file: Path | None = Field(None, description="CA bundle that verifies the SMTP server (default: system).")
+    smtp_timeout_seconds: float = Field(10.0, gt=0, description="SMTP connection timeout.")
     webhook_max_pending: int = Field(
         64,
         ge=1,

@@ -1,10 +1,12 @@
-"""Every ``SMS_SLA_CHECK_SECONDS``: run the SLA clocks, count warnings and breaches, and send
-each event through the notifier (``SMS_NOTIFY_URL``)."""
+"""Every ``SMS_SLA_CHECK_SECONDS``: run the SLA clocks, count warnings and breaches, send each event
+through the notifier (``SMS_NOTIFY_URL``, queued) and to the subscriptions of ``sla.warning`` and
+``sla.breach`` (``incident.sla_warning``, ``incident.sla_breach``)."""
 
 from __future__ import annotations
 
 import logging
 
+from sms_metrics.notify.outbox import publish
 from sms_metrics.register.db import transaction
 from sms_metrics.register.incidents.sla import check_sla_clocks
 
@@ -29,6 +31,12 @@ def run_sla_clocks(state) -> int:
         )
         if not system.notifier.send(e.as_json()):
             state.metrics.notify_failures.inc()
+        details = {"clock": e.clock, "due_at": e.due_at.isoformat()}
+        try:
+            publish(system, "incident", f"sla_{e.kind}", record_id=e.incident_id, details=details)
+        except Exception:  # the next event is still told
+            state.metrics.notify_failures.inc()
+            log.exception("could not queue the %s %s of incident %d", e.clock, e.kind, e.incident_id)
     return len(events)
 
 

@@ -7,11 +7,21 @@ from sms_metrics.register.kinds import (
     changes,
     configuration_items,
     incidents,
+    notification_subscriptions,
     problems,
     releases,
     service_change_proposals,
 )
 from sms_metrics.register.records.kind import RecordKind
 
-MODULES = (incidents, problems, changes, releases, configuration_items, service_change_proposals, capacity_plans)
+MODULES = (
+    incidents,
+    problems,
+    changes,
+    releases,
+    configuration_items,
+    service_change_proposals,
+    capacity_plans,
+    notification_subscriptions,
+)
 KINDS: dict[str, RecordKind] = {m.KIND.name: m.KIND for m in MODULES}

@@ -13,6 +13,7 @@ from sms_metrics.core.calendar import parse_service_hours
 from sms_metrics.core.clocks import ClockTerms, after_pause, due_times
 from sms_metrics.core.priority import impact_of, priority
 from sms_metrics.errors import RecordInvalid
+from sms_metrics.evidence.spec import Evidence
 from sms_metrics.register.base import Base, RecordColumns, UTCDateTime
 from sms_metrics.register.records.kind import Lifecycle, LinkField, RecordKind
 from sms_metrics.register.records.schemas import Id, MoveRequest, RecordRead
@@ -270,5 +271,8 @@ KIND = RecordKind(
     before_create=before_create,
     on_update=on_update,
     on_move=on_move,
+    evidence=Evidence(
+        dates=("opened_at",), clocks={"response": "acknowledged_at", "resolution": "resolved_at"}, order=10
+    ),
     description="Service interruptions, opened by Alertmanager's webhook or by the service desk.",
 )

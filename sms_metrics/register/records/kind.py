@@ -118,6 +118,7 @@ class RecordKind:
     cli: Callable[..., None] | None = None  # extra CLI commands: cli(group, system_factory)
     creatable: bool = True
     history_fields: tuple[str, ...] = ()  # columns whose changes are written to history (default: all)
+    evidence: Any = None  # what the auditor's evidence pack takes (evidence.spec.Evidence); None: the default
     description: str = ""
 
     def ref(self, record_id: int) -> str:

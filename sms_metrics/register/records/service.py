@@ -51,7 +51,7 @@ def validated(schema: type[BaseModel], data: Any) -> BaseModel:
 class Records:
     def __init__(self, system: System, kinds: dict[str, RecordKind]):
         self.system = system
-        self.kinds = kinds
+        self.kinds = dict(kinds)  # its own map: a system may change a kind without touching others
         self.by_path = {k.path: k for k in kinds.values()}
 
     def kind(self, name: str | RecordKind) -> RecordKind:

@@ -1,0 +1,1 @@
+"""The auditor's evidence pack of a service and a period."""
