@@ -109,3 +109,17 @@ class Unauthorized(RecordError):
 
 class Forbidden(RecordError):
     """The caller's role may not do this (HTTP 403)."""
+
+
+class AlertmanagerError(SmsError):
+    """Alertmanager could not answer (unreachable, an error status or a body that is not its API's)."""
+
+    exit_code = 4
+
+
+class CsrfRefused(Forbidden):
+    """A page form came without the session's CSRF token, or with a wrong one (HTTP 403)."""
+
+
+class SignInRequired(Unauthorized):
+    """A page needs a signed-in person: no session cookie, or an expired or revoked session."""

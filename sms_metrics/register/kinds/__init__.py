@@ -10,8 +10,18 @@ from sms_metrics.register.kinds import (
     problems,
     releases,
     service_change_proposals,
+    status_updates,
 )
 from sms_metrics.register.records.kind import RecordKind
 
-MODULES = (incidents, problems, changes, releases, configuration_items, service_change_proposals, capacity_plans)
+MODULES = (
+    incidents,
+    problems,
+    changes,
+    releases,
+    configuration_items,
+    service_change_proposals,
+    capacity_plans,
+    status_updates,
+)
 KINDS: dict[str, RecordKind] = {m.KIND.name: m.KIND for m in MODULES}
