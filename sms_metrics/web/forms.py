@@ -118,8 +118,9 @@ def _dumpable(v):
 
 
 def submitted(fields: list[FormField], form: dict[str, list[str]], *, editing: bool) -> dict:
-    """The body the form stands for. Creating: blank fields are left out (their defaults apply);
-    editing: a blank field is cleared (None, or "" when the field cannot be null). Raises
+    """The body the form stands for. Creating: blank fields are left out (their defaults apply), blank
+    required text is sent empty; editing: a blank field is cleared (None, or "" when the field cannot
+    be null). Raises
     ``RecordInvalid`` for text that is not JSON where JSON is asked for."""
     body: dict[str, Any] = {}
     problems = []
@@ -143,6 +144,8 @@ def submitted(fields: list[FormField], form: dict[str, list[str]], *, editing: b
                 body[f.name] = value
         elif not blank:
             body[f.name] = f.value
+        elif f.required and f.widget in ("text", "textarea"):
+            body[f.name] = ""  # as the API would get it: "should have at least 1 character"
         elif editing:
             body[f.name] = None if f.nullable or f.widget not in ("text", "textarea") else ""
     if problems:

@@ -16,6 +16,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from sms_metrics.localstack.prometheus import free_port
+from tests.register.conftest import db, postgres  # noqa: F401  (the register on SQLite and PostgreSQL)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -112,3 +113,15 @@ def axe_violations(page, source: str, impacts=("serious", "critical")) -> list[s
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
+
+@pytest.fixture(scope="session")
+def scenario_prometheus(tmp_path_factory):
+    """A real Prometheus over the scenario's 91 days of history (tests/web/scenario.py)."""
+    from sms_metrics.localstack.prometheus import LocalPrometheus
+    from tests.web import scenario
+
+    work = tmp_path_factory.mktemp("scenario")
+    scenario.write_history(work)
+    with LocalPrometheus(work) as prom:
+        yield prom

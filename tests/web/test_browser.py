@@ -16,7 +16,7 @@ from sms_metrics.bootstrap import build
 from sms_metrics.catalogue import parse_catalogue
 from sms_metrics.config import Settings
 from sms_metrics.localstack.alertmanager import LocalAlertmanager
-from sms_metrics.localstack.prometheus import LocalPrometheus, free_port
+from sms_metrics.localstack.prometheus import free_port
 from tests.web import scenario
 from tests.web.conftest import Served, axe_violations
 
@@ -33,12 +33,11 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    work = tmp_path_factory.mktemp("pages")
-    scenario.write_history(work)
+def world(tmp_path_factory, scenario_prometheus):
+    work, prom = tmp_path_factory.mktemp("pages"), scenario_prometheus
     port = free_port()
     hook = f"http://127.0.0.1:{port}/api/v1/webhooks/alertmanager"
-    with LocalPrometheus(work) as prom, LocalAlertmanager(work / "am", webhook_url=hook, token=WEBHOOK) as am:
+    with LocalAlertmanager(work / "am", webhook_url=hook, token=WEBHOOK) as am:
         settings = Settings(
             database_url=f"sqlite:///{work / 'register.db'}",
             prometheus_url=prom.url,
@@ -190,10 +189,15 @@ def test_a_manager_approves_a_change_and_the_budget_gate_refuses_another(world, 
     assert "payments/latency: no value of slo:period_error_budget_remaining:ratio" in alert
     assert page.get_by_label("Justification for passing the error budget gate").is_visible()
     _check(page, "change-refused", axe_source, screenshots, problems)
+    page.get_by_label("Justification for passing the error budget gate").fill("CAB call: latency SLO has no budget yet")
+    page.get_by_role("button", name="Override and move to approved").click()
+    assert "Moved to approved." in page.locator("main").inner_text()
+    history = page.locator("table.history").inner_text()
+    assert "override:error budget" in history.replace("_", " ") and "CAB call: latency SLO has no budget yet" in history
 
     page.goto(f"{url}/register/changes/new")
     page.get_by_role("button", name="Create change").click()
-    assert "title: Field required" in page.get_by_role("alert").inner_text()
+    assert "title: String should have at least 1 character" in page.get_by_role("alert").inner_text()
     _check(page, "change-form-errors", axe_source, screenshots, problems)
 
     for name, path in (
