@@ -11,6 +11,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, Literal
 
 from annotated_types import MaxLen
@@ -59,6 +60,8 @@ def widget_of(kind: RecordKind, name: str, annotation, metadata, services: list[
         return "datetime", []
     if tp is date:
         return "date", []
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return "select", [str(m.value) for m in tp]
     if tp is str:
         longest = next((m.max_length for m in metadata if isinstance(m, MaxLen)), 0)
         return ("textarea" if longest >= TEXTAREA_FROM else "text"), []
@@ -69,7 +72,11 @@ def widget_of(kind: RecordKind, name: str, annotation, metadata, services: list[
         return "list", []
     if origin is list and args and args[0] is int:
         return "ids", []
-    return "json", []
+    if origin is list and args and args[0] in (float, date, datetime):
+        return "list", []
+    if tp is dict or origin in (dict, list, tuple) or (isinstance(tp, type) and issubclass(tp, BaseModel)):
+        return "json", []
+    return "text", []  # anything else pydantic parses from text (a URL, a decimal...)
 
 
 def fields_of(kind: RecordKind, schema: type[BaseModel], services: list[str], *, editing: bool) -> list[FormField]:

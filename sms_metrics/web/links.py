@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import Integer
+
 from sms_metrics.errors import RecordNotFound
 from sms_metrics.register.records.access import Principal
 from sms_metrics.register.records.kind import RecordKind
@@ -41,7 +43,8 @@ def record_href(kind: RecordKind, record_id: int) -> str:
 
 
 def fk_kind(records: Records, kind: RecordKind, column: str) -> RecordKind | None:
-    """The kind an id column refers to, from its foreign key."""
+    """The kind an id column refers to: from its foreign key, else from its name (``problem_id``,
+    ``rollback_change_id`` -> the kind named ``problem``, ``change``)."""
     col = kind.model.__table__.columns.get(column)
     if col is None:
         return None
@@ -50,7 +53,12 @@ def fk_kind(records: Records, kind: RecordKind, column: str) -> RecordKind | Non
         found = next((k for k in records.kinds.values() if k.model.__tablename__ == table), None)
         if found is not None:
             return found
-    return None
+    if not column.endswith("_id") or col.foreign_keys or not isinstance(col.type, Integer):
+        return None
+    words = column.removesuffix("_id").split("_")
+    return next(
+        (records.kinds["_".join(words[i:])] for i in range(len(words)) if "_".join(words[i:]) in records.kinds), None
+    )
 
 
 def _item(records: Records, who: Principal, kind: RecordKind, record_id: int) -> Item | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sms_metrics.errors import GateRefused, RecordError, RecordInvalid
+from sms_metrics.errors import Conflict, GateRefused, RecordError, RecordInvalid
 from sms_metrics.register.records.access import require
 from sms_metrics.register.records.kind import RecordKind
 from sms_metrics.register.records.schemas import update_schema
@@ -66,6 +66,8 @@ def router(pages) -> APIRouter:
     def new(request: Request, path: str, signed: Signed = Depends(signed_in)) -> Response:
         kind = pages.kind(path, signed.who)
         require(signed.who, kind.write_role, f"create {kind.path}")
+        if not kind.creatable:
+            raise Conflict(f"{kind.path} are not created by hand: {kind.description}")
         return form_page(request, kind, views.create_fields(kind, pages.services()), None)
 
     @r.post("/{path}/new")

@@ -197,3 +197,36 @@ def test_text_helpers():
     assert label("runbook_url") == "Runbook URL" and label("slo") == "SLO" and label("planned_start") == "Planned start"
     assert minutes(185) == "3 h 05 min" and minutes(-45) == "-45 min" and minutes(1441) == "1 d 0 h 01 min"
     assert when(T) == "2026-11-02 10:00 UTC" and when(None) == "—"
+
+
+def test_fields_of_other_types_get_a_widget_that_carries_them():
+    import enum
+    from datetime import date
+
+    from pydantic import BaseModel, Field, HttpUrl
+
+    from sms_metrics.register.records.kind import Lifecycle, RecordKind
+
+    class Level(enum.Enum):
+        LOW = "low"
+        HIGH = "high"
+
+    class Item(BaseModel):
+        name: str
+
+    class Create(BaseModel):
+        level: Level
+        site: HttpUrl | None = None
+        scores: list[float] = Field(default_factory=list)
+        due: date | None = None
+        items: list[Item] = Field(default_factory=list)
+
+    kind = RecordKind("thing", "things", "THG", "thing", object, Create, Lifecycle("a", {"a": ()}, frozenset()))
+    got = {f.name: (f.widget, f.choices) for f in fields_of(kind, Create, [], editing=False)}
+    assert got == {
+        "level": ("select", ["low", "high"]),
+        "site": ("text", []),
+        "scores": ("list", []),
+        "due": ("date", []),
+        "items": ("json", []),
+    }

@@ -99,6 +99,15 @@ def _sign_in(context, url: str, token: str):
     return page
 
 
+def _keyboard_to(page, text: str, first: bool = False) -> None:
+    """Tab until the focused element reads ``text`` (the page is used with the keyboard alone)."""
+    for _ in range(1 if first else 40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.innerText.trim()") == text:
+            return
+    raise AssertionError(f"no element reading {text!r} is reachable with the Tab key")
+
+
 def _check(page, name: str, axe_source: str, screenshots, problems: list) -> None:
     page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
     problems += [f"{name}: {v}" for v in axe_violations(page, axe_source)]
@@ -153,7 +162,11 @@ def test_a_person_works_an_alert_incident_and_the_status_page_shows_it(world, br
     _check(status, "status", axe_source, screenshots, problems)
 
     page.goto(f"{url}/register/incidents/{incident['id']}")
-    page.get_by_role("button", name="Ack").click()
+    _keyboard_to(page, "Skip to content", first=True)
+    page.keyboard.press("Enter")  # past the navigation, into the page's content
+    _keyboard_to(page, "Ack → acknowledged")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
     assert "Moved to acknowledged." in page.locator("main").inner_text()
     page.get_by_label("Reason (optional, kept in the history)").fill("restarted the database pool")
     page.get_by_role("button", name="Resolve").click()

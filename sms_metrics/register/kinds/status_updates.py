@@ -56,7 +56,7 @@ KIND = RecordKind(
     },
     filters={"phase": "phase"},
     search=("title", "message"),
-    table=("title", "phase", "created_at"),
+    table=("title", "phase"),
     write_role="agent",
     verbs={"withdraw": "withdrawn", "republish": "published"},
     example={
