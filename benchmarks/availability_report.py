@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sms_metrics.adapters.prometheus import PrometheusHTTP
 from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
-from sms_metrics.reports.availability import measure_catalogue, report_dict
+from sms_metrics.reports.availability import measure_catalogue
 from sms_metrics.reports.render import render
+from sms_metrics.reports.sla_document import report_dict
 
 START = datetime(2026, 9, 30, tzinfo=UTC)
 END = datetime(2026, 11, 2, tzinfo=UTC)

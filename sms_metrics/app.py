@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
 from sms_metrics.bootstrap import System, build
+from sms_metrics.calendar_gauges import CalendarCollector
 from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.config import Settings
 from sms_metrics.errors import (
@@ -28,7 +29,6 @@ from sms_metrics.errors import (
     Unauthorized,
     UnknownState,
 )
-from sms_metrics.jobs.forecast import run_capacity_forecasts
 from sms_metrics.jobs.releases import run_release_watch
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from sms_metrics.probing.config import load_probe_files
@@ -37,6 +37,8 @@ from sms_metrics.probing.scheduler import Scheduler
 from sms_metrics.register.capacity.metrics import CapacityCollector
 from sms_metrics.register.db import DatabaseBusy
 from sms_metrics.register.incidents.metrics import IncidentCollector
+from sms_metrics.register.limits import BodyLimit
+from sms_metrics.register.measures import active_windows
 from sms_metrics.register.records.api import authenticate, kind_router
 from sms_metrics.register.records.metrics import RegisterCollector
 from sms_metrics.register.tokens import tokens_router
@@ -126,6 +128,12 @@ def _error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(exc_type, handler)
 
 
+def run_capacity_forecasts(state) -> int:
+    from sms_metrics.jobs.forecast import run_capacity_forecasts as run  # statsmodels: loaded when first needed
+
+    return run(state)
+
+
 def _jobs(state: AppState) -> AsyncIOScheduler:
     settings = state.settings
     jobs = AsyncIOScheduler()
@@ -176,6 +184,9 @@ def create_app(
     registry.register(IncidentCollector(system.readers))
     registry.register(CapacityCollector(system.readers))
     registry.register(RegisterCollector(system.readers, system.records.kinds))
+    if system.catalogue is not None:
+        services = [s.name for s in system.catalogue.services]
+        registry.register(CalendarCollector(system.catalogue, extra_windows=active_windows(system, services)))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -213,6 +224,11 @@ def create_app(
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.api_max_body_bytes,
+        skip=frozenset({"/api/v1/webhooks/alertmanager"}),  # it has its own limit, checked after the token
+    )
     principal = authenticate(system)
     app.include_router(probe_router(ProbeGate(targets, modules, settings.probe_allowlist)))
     app.include_router(webhook_router(state))

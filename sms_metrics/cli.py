@@ -56,12 +56,20 @@ def report_availability(
     ),
     fmt: str = typer.Option("json", "--format", "-f", help="json, md, csv or html."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+    trend: int = typer.Option(0, "--trend", help="Also the SLA figure of the last N calendar months (e.g. 12)."),
 ):
     """Measure availability against each SLA and print the service report (exit 3 when a service has no data)."""
     from sms_metrics.commands.report import run_availability_report
 
     code = run_availability_report(
-        ctx.obj, catalogue=catalogue, prometheus=prometheus, service=service, period=period, fmt=fmt, out=out
+        ctx.obj,
+        catalogue=catalogue,
+        prometheus=prometheus,
+        service=service,
+        period=period,
+        fmt=fmt,
+        out=out,
+        trend=trend,
     )
     raise typer.Exit(code)
 
@@ -70,9 +78,12 @@ def report_availability(
 def catalogue_validate(path: Path = typer.Argument(..., help="The catalogue file (sms.yaml).")):
     """Check a catalogue; list every error by path and reason."""
     from sms_metrics.catalogue import load_catalogue
+    from sms_metrics.catalogue.checks import catalogue_warnings
 
     cat = load_catalogue(path)
     n_slo = sum(len(s.slos) for s in cat.services)
+    for warning in catalogue_warnings(cat):
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False, markup=True, soft_wrap=True)
     typer.echo(f"{path}: valid ({len(cat.services)} services, {n_slo} SLOs)")
 
 
@@ -182,12 +193,17 @@ def probe(
     host: str = typer.Option("127.0.0.1", "--host", help="Address of /metrics (without --once)."),
     port: int = typer.Option(9116, "--port", help="Port of /metrics (without --once)."),
     concurrency: int = typer.Option(256, "--concurrency", help="Probes in flight at once."),
+    fail_on_down: bool = typer.Option(False, "--fail-on-down", help="With --once: exit 1 when any probe failed."),
 ):
     """Run synthetic probes (http, tcp, dns, TLS expiry): once, or continuously with /metrics."""
     from sms_metrics.commands.probe import run_probe_forever, run_probe_once
 
     if once:
-        typer.echo(run_probe_once(config, fmt, concurrency), nl=False)
+        text, failed = run_probe_once(config, fmt, concurrency)
+        typer.echo(text, nl=False)
+        if fail_on_down and failed:
+            err.print(f"{failed} probe(s) failed", highlight=False)
+            raise typer.Exit(1)
     else:
         run_probe_forever(config, host, port, concurrency)
 
@@ -195,21 +211,47 @@ def probe(
 @app.command("serve")
 def serve(
     ctx: typer.Context,
-    catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
+    catalogue: Path | None = typer.Option(
+        None, "--catalogue", "-c", help="The catalogue file (default: SMS_CATALOGUE)."
+    ),
     probes: Path | None = typer.Option(None, "--probes", help="A directory (or file) of probe files."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8080, "--port"),
 ):
-    """Run the service: /metrics, /healthz, /probe and the probe scheduler (API docs on /docs)."""
+    """Run the service: the register API and webhook, /metrics, /healthz, /probe, probes and jobs (API docs on /docs)."""
     import uvicorn
 
     from sms_metrics.app import create_app
-    from sms_metrics.catalogue import load_catalogue
+    from sms_metrics.bootstrap import load_catalogue_of
     from sms_metrics.commands.probe import probe_paths
 
-    cat = load_catalogue(catalogue) if catalogue else None
+    cat = load_catalogue_of(ctx.obj, catalogue)
     app_ = create_app(ctx.obj, probe_paths=probe_paths(probes) if probes else [], catalogue=cat)
     uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+
+@app.command("backup")
+def backup_cmd(ctx: typer.Context, out: Path = typer.Option(..., "--out", "-o", help="The backup file to write.")):
+    """Back up the register (SMS_DATABASE_URL) while it runs: SQLite's online backup, or pg_dump."""
+    from sms_metrics.register.backup import backup
+
+    done = backup(ctx.obj.database_url, out)
+    typer.echo(f"{done.engine} register backed up to {done.path} ({done.bytes:,} bytes)")
+
+
+@app.command("restore")
+def restore_cmd(
+    ctx: typer.Context,
+    source: Path = typer.Argument(..., help="A file written by `sms-metrics backup`."),
+    yes: bool = typer.Option(False, "--yes", help="Replace the register without asking."),
+):
+    """Replace the register (SMS_DATABASE_URL) by a backup, then migrate it to this version."""
+    from sms_metrics.register.backup import restore
+
+    if not yes and not typer.confirm(f"Replace the register at {ctx.obj.database_url} by {source}?"):
+        raise typer.Exit(1)
+    done = restore(ctx.obj.database_url, source)
+    typer.echo(f"{done.engine} register restored from {done.path}")
 
 
 @app.command("up")

@@ -111,6 +111,12 @@ class Forbidden(RecordError):
     """The caller's role may not do this (HTTP 403)."""
 
 
+class RegisterTooNew(SmsError):
+    """The register database was written by a newer sms-metrics (its schema revision is unknown here)."""
+
+    exit_code = 7
+
+
 class AlertmanagerError(SmsError):
     """Alertmanager could not answer (unreachable, an error status or a body that is not its API's)."""
 

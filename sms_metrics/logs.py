@@ -21,3 +21,5 @@ def setup_logging(level: str = "INFO") -> None:
     )
     for noisy in ("urllib3", "matplotlib", "PIL", "alembic", "apscheduler", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # urllib3 warns of every retry; the adapter reports the outcome in one line (debug shows the retries)
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.DEBUG if level.upper() == "DEBUG" else logging.ERROR)

@@ -125,7 +125,7 @@ class PrometheusHTTP(PrometheusPort):
         except requests.Timeout:
             raise PrometheusUnreachable(f"Prometheus at {self.url} did not answer within {self._timeout:g}s") from None
         except requests.RequestException as exc:
-            reason = type(exc).__name__ if not str(exc) else str(exc).split(": ")[-1][:160]
+            reason = type(exc).__name__ if not str(exc) else re.sub(r"[\"')\s]+$", "", str(exc).split(": ")[-1])[:160]
             raise PrometheusUnreachable(f"cannot reach Prometheus at {self.url}: {reason}") from None
         except PrometheusApiClientException as exc:
             text = _error_text(exc)

@@ -11,7 +11,18 @@ from sms_metrics.forecasting.pipeline import CapacityForecast
 
 
 def ts(seconds: float | None) -> str | None:
-    return None if seconds is None else rfc3339(datetime.fromtimestamp(seconds, UTC))
+    """RFC 3339 in UTC, to the second (an interpolated crossing has no meaningful microseconds)."""
+    return None if seconds is None else rfc3339(datetime.fromtimestamp(round(seconds), UTC))
+
+
+def utilisation(last_value: float, limit: float, direction: str) -> float | None:
+    """value / limit of a resource that runs out by rising to its limit; None for one that falls."""
+    return round(last_value / limit, 6) if direction == "up" and limit > 0 else None
+
+
+def order_by(exhaustion_at: float | None, lead_time_seconds: float) -> float | None:
+    """When the upgrade must be ordered: the exhaustion minus the lead time."""
+    return None if exhaustion_at is None else exhaustion_at - lead_time_seconds
 
 
 def _num(v: float) -> float | None:
@@ -26,6 +37,7 @@ def forecast_document(
     horizon_seconds: float,
     lead_time_seconds: float,
     inputs_hash: str,
+    timezone: str = "UTC",
 ) -> dict:
     sel = fc.selection
     s = fc.series
@@ -55,8 +67,14 @@ def forecast_document(
         },
         "forecast": points,
         "exhaustion": {"at": ts(fc.exhaustion_at), "earliest_95": ts(fc.earliest_95)},
+        "order_by": ts(order_by(fc.exhaustion_at, lead_time_seconds)),
         "limit": res.limit,
         "direction": res.direction,
+        "unit": res.unit,
+        "bounds": {"min": res.bounds[0], "max": res.bounds[1]},
+        "aggregate": res.aggregate,
+        "utilisation": utilisation(float(s.values[-1]), res.limit, res.direction),
+        "timezone": timezone,
         "lead_time_seconds": lead_time_seconds,
         "horizon_seconds": horizon_seconds,
         "combination_of": list(sel.parts) if fc.model == "combination" else None,

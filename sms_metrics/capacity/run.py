@@ -28,6 +28,7 @@ DEFAULT_MIN_HORIZON = 7 * 86400
 class Target:
     service: str
     resource: CapacityResource
+    timezone: str = "UTC"  # the service's SLA time zone, for the reports' local times
 
     @property
     def lead_time_seconds(self) -> float:
@@ -54,32 +55,37 @@ def select_targets(catalogue: Catalogue, service: str | None = None, resource: s
     for svc in catalogue.services:
         if service and svc.name != service:
             continue
+        tz = svc.sla.timezone if svc.sla else "UTC"
         for res in svc.capacity:
             if resource is None or res.name == resource:
-                targets.append(Target(svc.name, res))
+                targets.append(Target(svc.name, res, tz))
     if service:
         catalogue.service(service)  # raises with the known names when unknown
     if not targets:
         what = f"service {service!r}" if service else "the catalogue"
-        extra = f" named {resource!r}" if resource else ""
-        raise InputError(f"{what} has no capacity resource{extra}")
+        if not resource:
+            raise InputError(f"{what} has no capacity resource")
+        known = [r.name for s in catalogue.services if not service or s.name == service for r in s.capacity]
+        raise InputError(f"{what} has no capacity resource named {resource!r} (known: {', '.join(known) or 'none'})")
     return targets
 
 
-def _one_thread_per_worker() -> None:
+def _one_thread_per_worker():
     """Each worker process owns a core: BLAS threads inside it would only fight the other workers
-    (measured: 6x slower on 2 cores with OpenBLAS's default of a thread per core)."""
+    (measured: 6x slower on 2 cores with OpenBLAS's default of a thread per core). The small matrices
+    of a forecast gain nothing from threads in a single process either."""
     import scipy.linalg  # noqa: F401  (scipy brings its own OpenBLAS: load it before limiting)
     import statsmodels.tsa.api  # noqa: F401
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(1)
+    return threadpool_limits(1)
 
 
 def _forecast(job: tuple[Target, Series, float, float]) -> Outcome:
     target, series, horizon, now = job
     res = target.resource
-    spec = Resource(limit=res.limit, direction=res.direction, lead_time_seconds=target.lead_time_seconds)
+    lower, upper = res.bounds
+    spec = Resource(res.limit, res.direction, target.lead_time_seconds, lower=lower, upper=upper)
     try:
         fc = forecast_capacity(series, spec, horizon_seconds=horizon, now=now)
     except SmsError as exc:
@@ -98,6 +104,7 @@ def _forecast(job: tuple[Target, Series, float, float]) -> Outcome:
         horizon_seconds=horizon,
         lead_time_seconds=spec.lead_time_seconds,
         inputs_hash=inputs_hash(series, spec, horizon),
+        timezone=target.timezone,
     )
     return Outcome(target, doc=doc, history=series)
 
@@ -156,5 +163,6 @@ def _run_jobs(jobs: list, workers: int):
             results = pool.map(_forecast, [j for _, j in jobs], chunksize=max(1, len(jobs) // (workers * 8)))
             yield from zip((i for i, _ in jobs), results)
     else:
-        for i, job in jobs:
-            yield i, _forecast(job)
+        with _one_thread_per_worker():
+            for i, job in jobs:
+                yield i, _forecast(job)

@@ -32,6 +32,8 @@ def parse_catalogue(text: str, source: str = "<catalogue>") -> Catalogue:
         errors = error_lines(exc, node)
         catalogue = None
     errors += _duplicate_services(data, node)
+    if catalogue is not None and not catalogue.services:
+        errors.append("services: the catalogue has no services; describe at least one")
     if catalogue is not None:
         for loc, why in query_problems(catalogue):
             line = line_of(node, loc)

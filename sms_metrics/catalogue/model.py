@@ -16,6 +16,7 @@ from sms_metrics.catalogue.alerting import Alerting, AlertWindowsSpec, valid_dur
 from sms_metrics.core.calendar import parse_service_hours
 from sms_metrics.core.durations import parse_duration
 from sms_metrics.core.periods import zone
+from sms_metrics.core.units import bounds as unit_bounds
 
 API_VERSION = "sms-metrics/v1"
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
@@ -232,8 +233,27 @@ class CapacityResource(_Strict):
     limit: float
     direction: Literal["up", "down"] = "up"
     lead_time: str = "14d"
+    unit: Literal["bytes", "percent", "ratio", "count", "seconds", "per_second", "other"] = "other"
+    min: float | None = None  # overrides the unit's lower bound
+    max: float | None = None  # overrides the unit's upper bound
+    aggregate: Literal["worst", "mean", "p95"] = "worst"  # per forecast step
 
     _lead = field_validator("lead_time")(valid_duration)
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The physical bounds forecasts are clipped to (the unit's, or ``min``/``max``)."""
+        return unit_bounds(self.unit, self.min, self.max)
+
+    @model_validator(mode="after")
+    def _limit_within_bounds(self) -> CapacityResource:
+        lo, hi = self.bounds
+        if lo is not None and hi is not None and lo >= hi:
+            raise ValueError(f"min ({lo:g}) must be below max ({hi:g})")
+        if (lo is not None and self.limit < lo) or (hi is not None and self.limit > hi):
+            where = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+            raise ValueError(f"limit {self.limit:g} is outside the bounds of unit {self.unit!r} {where}")
+        return self
 
 
 class Service(_Strict):

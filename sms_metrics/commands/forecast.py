@@ -97,7 +97,9 @@ def run_forecast_command(
             except InputError as exc:
                 raise InputError(f"{flag}: {exc}") from None
     cat = load_catalogue(catalogue)
+    select_targets(cat, service, resource)  # an unknown service or resource is named before any request
     prom = PrometheusHTTP.from_settings(settings, prometheus)
+    prom.major_version()  # an unreachable Prometheus is one error, not one per resource
     outcomes = run_forecasts(
         settings,
         catalogue=cat,

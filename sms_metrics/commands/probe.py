@@ -26,18 +26,21 @@ def probe_paths(config: Path) -> list[Path]:
     return [config]
 
 
-def run_probe_once(config: Path, fmt: str, concurrency: int) -> str:
+def run_probe_once(config: Path, fmt: str, concurrency: int) -> tuple[str, int]:
+    """The results as text, and how many probes failed."""
     if fmt not in ("json", "text"):
         raise InputError(f"--format {fmt!r} is not supported: use json or text")
     modules, targets = load_probe_files(probe_paths(config))
     log.info("probing %d targets once", len(targets))
     results = asyncio.run(run_once(targets, modules, concurrency))
+    failed = sum(not r.success for r in results)
     if fmt == "json":
-        return json.dumps([r.as_json() for r in results], indent=2) + "\n"
-    return "".join(
+        return json.dumps([r.as_json() for r in results], indent=2) + "\n", failed
+    text = "".join(
         f"{'ok  ' if r.success else 'FAIL'} {r.name:30} {r.duration_seconds * 1000:8.1f} ms  {r.error or ''}\n"
         for r in results
     )
+    return text, failed
 
 
 def run_probe_forever(config: Path, host: str, port: int, concurrency: int) -> None:

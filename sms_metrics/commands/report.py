@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -12,41 +13,46 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sms_metrics.adapters.prometheus import PrometheusHTTP
 from sms_metrics.catalogue import load_catalogue
 from sms_metrics.config import Settings
-from sms_metrics.core.periods import parse_period, previous_month
+from sms_metrics.core.periods import previous_month
 from sms_metrics.errors import InputError
-from sms_metrics.reports.availability import measure_catalogue, report_dict
+from sms_metrics.reports.availability import measure_catalogue
 from sms_metrics.reports.render import FORMATS, render
+from sms_metrics.reports.sla_document import report_dict
+from sms_metrics.reports.trend import MAX_MONTHS
 
 log = logging.getLogger(__name__)
 NO_DATA_EXIT = 3
 
 
-def change_windows(settings: Settings, catalogue, period: str) -> dict[str, list]:
-    """The approved maintenance windows of changes in the register (when one is configured), per service."""
+@contextlib.contextmanager
+def register_providers(settings: Settings, catalogue):
+    """The register's approved change windows and incidents for the reports, when a register is
+    configured (SMS_DATABASE_URL set, or the default file present); (None, None) otherwise."""
     from sms_metrics.bootstrap import build, register_in_use
-    from sms_metrics.register.kinds.changes import maintenance_windows
+    from sms_metrics.register.measures import change_windows, overlapping_incidents
 
     if not register_in_use(settings):
-        return {}
-    span = parse_period(period, "UTC", now=datetime.now(UTC))
+        yield None, None
+        return
     system = build(settings, catalogue=catalogue)
     try:
-        with system.readers() as session:
-            windows = maintenance_windows(
-                session,
-                [s.name for s in catalogue.services],
-                span.start - timedelta(days=2),
-                span.end + timedelta(days=2),
-            )
+        yield change_windows(system), overlapping_incidents(system)
     finally:
         system.close()
-    for name, found in windows.items():
-        if found:
-            log.info("%s: %d approved change window(s) excluded as maintenance", name, len(found))
-    return windows
 
 
-def produce_reports(settings: Settings, *, catalogue, prom, service, period, show_progress=True) -> list[dict]:
+def produce_reports(
+    settings: Settings,
+    *,
+    catalogue,
+    prom,
+    service,
+    period,
+    show_progress=True,
+    trend=0,
+    extra_windows=None,
+    incidents=None,
+) -> list[dict]:
     """Measure and return report dicts, with a progress bar on stderr for many services."""
     total = 1 if service else len(catalogue.services)
     console = Console(stderr=True)
@@ -67,7 +73,9 @@ def produce_reports(settings: Settings, *, catalogue, prom, service, period, sho
             service=service,
             concurrency=settings.prometheus_concurrency,
             on_done=lambda _r: progress.advance(task),
-            extra_windows=change_windows(settings, catalogue, period),
+            trend_months=trend,
+            extra_windows=extra_windows,
+            incidents=incidents,
         )
     return [report_dict(r) for r in reports]
 
@@ -81,16 +89,29 @@ def run_availability_report(
     period: str | None,
     fmt: str,
     out: Path | None,
+    trend: int = 0,
 ) -> int:
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r} is not supported: use one of {', '.join(FORMATS)}")
+    if trend and not 1 <= trend <= MAX_MONTHS:
+        raise InputError(f"--trend {trend}: give a number of months between 1 and {MAX_MONTHS}")
     cat = load_catalogue(catalogue)
     if service:
         cat.service(service)
     prom = PrometheusHTTP.from_settings(settings, prometheus)
     period = period or previous_month(datetime.now(UTC)).label
     log.info("measuring %s over %s from %s", service or f"{len(cat.services)} services", period, prom.url)
-    reports = produce_reports(settings, catalogue=cat, prom=prom, service=service, period=period)
+    with register_providers(settings, cat) as (windows, incidents):
+        reports = produce_reports(
+            settings,
+            catalogue=cat,
+            prom=prom,
+            service=service,
+            period=period,
+            trend=trend,
+            extra_windows=windows,
+            incidents=incidents,
+        )
     text = render(reports, fmt, single=bool(service))
     if out:
         out.write_text(text)

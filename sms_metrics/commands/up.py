@@ -21,7 +21,7 @@ from sms_metrics.core.periods import parse_period, previous_month
 from sms_metrics.demo import DEMO_CATALOGUE
 from sms_metrics.demo.history import write_demo_history
 from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
-from sms_metrics.reports.capacity import CAPACITY_FORMATS, by_urgency, render_capacity
+from sms_metrics.reports.capacity import CAPACITY_FORMATS, by_urgency, render_capacity, summary_row
 from sms_metrics.reports.render import FORMATS, render
 from sms_metrics.rules.generator import catalogue_rules
 from sms_metrics.rules.writer import write_rules
@@ -37,7 +37,7 @@ def _summary(reports: list[dict]) -> Table:
         a, b, c = r["availability_percent"], r["error_budget_remaining_percent"], r["data_coverage_percent"]
         table.add_row(
             r["service"],
-            r["period"]["label"],
+            r["period"]["label"] + (" (partial)" if r.get("partial") else ""),
             f"{r['target_percent']}%",
             "no data" if a is None else f"{a:.3f}%",
             "n/a" if r["met"] is None else ("yes" if r["met"] else "[red]no[/]"),
@@ -57,16 +57,19 @@ def _capacity_reports(settings: Settings, cat, prom, out: Path) -> None:
         path = out / f"capacity.{fmt}"
         path.write_text(render_capacity(docs, fmt, single=False, histories=histories, problems=problems))
         log.info("wrote %s", path)
-    table = Table(title="Capacity forecasts")
-    for col in ("service", "resource", "status", "exhaustion", "lead time", "model"):
+    table = Table(title="Capacity forecasts (soonest order-by date first)")
+    for col in ("service", "resource", "status", "order by", "exhausted", "now / limit", "lead time", "model"):
         table.add_column(col)
     for d in by_urgency(docs):
+        h = summary_row(d)
         table.add_row(
             d["service"],
             d["resource"],
             d["status"],
-            d["exhaustion"]["at"] or "not within horizon",
-            f"{d['lead_time_seconds'] / 86400:g} d",
+            h["order_by"],
+            h["exhaustion"],
+            f"{h['last']} / {h['limit']}",
+            h["lead_time"],
             d["model"],
         )
     Console().print(table)

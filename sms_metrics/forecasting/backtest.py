@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sms_metrics.errors import InsufficientData
-from sms_metrics.forecasting.models import MODELS, ModelFailed, Prediction, fit_models, usable_periods
+from sms_metrics.forecasting.models import MODELS, ModelFailed, Prediction, fit_models
 
 ORIGINS = 3
 MIN_TRAIN = 24
@@ -64,20 +64,32 @@ class Selection:
     scale80: float = 1.0
     scale95: float = 1.0
     origins: int = 0
+    periods: tuple[int, ...] = ()  # the seasons the backtest kept (and the forecast uses)
     coverage95: float | None = None
     dropped: list[str] = field(default_factory=list)
 
 
-def backtest_origins(n: int, h: int, longest_period: int = 1) -> tuple[int, list[int]]:
-    """Horizon and origins of the backtest: the last ``hb`` steps, then a horizon earlier each (half
-    a horizon when whole horizons would leave the first origin too little for the longest season)."""
+def backtest_plan(n: int, h: int, periods: tuple[int, ...]) -> tuple[tuple[int, ...], int, list[int]]:
+    """Seasons the backtest can test, its horizon ``hb`` and its origins.
+
+    The origins are the last ``hb`` steps and then a horizon earlier each (half a horizon when whole
+    horizons would leave too little training). An origin is used only when its training holds more
+    than two cycles of the longest season: with fewer, MSTL drops that season and the seasonal naive
+    falls back to a shorter one, and the choice would rank models on a series they never see. A
+    season that no origin can test is dropped from the forecast altogether.
+    """
     hb = max(1, min(h, n // 4))
-    spacing = hb if n - ORIGINS * hb > 2 * longest_period else max(1, hb // 2)
-    origins = [n - hb - i * spacing for i in range(ORIGINS)]
-    origins = [o for o in origins if o >= MIN_TRAIN]
+    kept = tuple(sorted(periods))
+    while True:
+        min_train = max(MIN_TRAIN, 2 * kept[-1] + 1) if kept else MIN_TRAIN
+        spacing = hb if n - ORIGINS * hb >= min_train else max(1, hb // 2)
+        origins = [o for o in (n - hb - i * spacing for i in range(ORIGINS)) if o >= min_train]
+        if origins or not kept:
+            break
+        kept = kept[:-1]
     if not origins:
         raise InsufficientData(f"{n} steps are too few to backtest a forecast")
-    return hb, origins
+    return kept, hb, origins
 
 
 def _combine(preds: list[Prediction]) -> Prediction:
@@ -120,10 +132,10 @@ def _averages(runs: dict[str, Run], ranked: list[str]) -> dict[tuple[str, ...], 
 
 
 def select_model(y: np.ndarray, h: int, periods: tuple[int, ...], names: tuple[str, ...] = tuple(MODELS)) -> Selection:
-    """Backtest every model from rolling origins and choose by mean MASE."""
-    usable = usable_periods(len(y), periods)
-    m = max(usable) if usable else 1
-    hb, origins = backtest_origins(len(y), h, m)
+    """Backtest every model from rolling origins and choose by mean MASE (scaled by the seasonal
+    naive of the longest season the backtest keeps)."""
+    periods, hb, origins = backtest_plan(len(y), h, periods)
+    m = periods[-1] if periods else 1
     runs, failed = _run_origins(y, hb, origins, periods, names)
     if not runs:
         raise ModelFailed("no model could be fitted to the history")
@@ -155,6 +167,7 @@ def select_model(y: np.ndarray, h: int, periods: tuple[int, ...], names: tuple[s
         scale80=_scale(z, 0.80, Z80),
         scale95=_scale(z, 0.95, Z95),
         origins=len(origins),
+        periods=periods,
         dropped=sorted(failed),
     )
     sel.coverage95 = float(

@@ -23,6 +23,13 @@ class Resource:
     limit: float
     direction: str  # "up" or "down"
     lead_time_seconds: float
+    lower: float | None = None  # physical bounds of the unit: forecasts and bands never leave them
+    upper: float | None = None
+
+    def clip(self, values: np.ndarray) -> np.ndarray:
+        lo = -np.inf if self.lower is None else self.lower
+        hi = np.inf if self.upper is None else self.upper
+        return np.clip(values, lo, hi)
 
 
 @dataclass
@@ -63,6 +70,8 @@ def inputs_hash(series: Series, resource: Resource, horizon_seconds: float) -> s
                 resource.limit,
                 resource.direction,
                 resource.lead_time_seconds,
+                resource.lower,
+                resource.upper,
                 horizon_seconds,
                 tuple(MODELS),
             )
@@ -98,28 +107,31 @@ def forecast_capacity(
     h = max(1, math.ceil(horizon_seconds / series.step))
     periods = detect_periods(y, candidate_periods(series.step))
     sel = select_model(y, h, periods, names)
-    model, pred = _final(y, h, periods, sel)
+    model, pred = _final(y, h, sel.periods, sel)
     if model != sel.model:
         sel.model, sel.parts = model, (model,)
-    times = series.end + series.step * np.arange(h, dtype=float)
+    # Each point stands for the step that ends at its time, (t - step, t], like the history.
+    times = series.end + series.step * np.arange(1, h + 1, dtype=float)
     w80, w95 = Z80 * sel.scale80 * pred.std, Z95 * sel.scale95 * pred.std
-    lo95, hi95 = pred.mean - w95, pred.mean + w95
-    last_t, last_v = series.end - series.step, float(y[-1])
+    last_t, last_v = series.end, float(y[-1])
+    # Exhaustion from the unclipped path: the limit lies within the bounds (the catalogue checks it),
+    # so clipping would only delay a crossing that the interpolation dates exactly.
     at = crossing_time(times, pred.mean, resource.limit, resource.direction, last_t, last_v)
-    band = lo95 if resource.direction == "down" else hi95
+    band = pred.mean - w95 if resource.direction == "down" else pred.mean + w95
     earliest = crossing_time(times, band, resource.limit, resource.direction, last_t, last_v)
     now = series.end if now is None else now
+    clip = resource.clip
     return CapacityForecast(
         model=model,
         selection=sel,
-        periods=periods,
+        periods=sel.periods,
         series=series,
         times=times,
-        mean=pred.mean,
-        lower_80=pred.mean - w80,
-        upper_80=pred.mean + w80,
-        lower_95=lo95,
-        upper_95=hi95,
+        mean=clip(pred.mean),
+        lower_80=clip(pred.mean - w80),
+        upper_80=clip(pred.mean + w80),
+        lower_95=clip(pred.mean - w95),
+        upper_95=clip(pred.mean + w95),
         exhaustion_at=at,
         earliest_95=earliest,
         status=status(at, now, resource.lead_time_seconds),

@@ -24,7 +24,8 @@ SHIFT_SIGMAS = 8.0  # a jump this many robust sigmas above the step noise is a l
 
 @dataclass(frozen=True)
 class Series:
-    """A regular series: ``values[i]`` is the mean over ``[start + i*step, start + (i+1)*step)``."""
+    """A regular series: ``values[i]`` stands for the step ``(start + i*step, start + (i+1)*step]``
+    and is dated at its end (Prometheus' convention for ``*_over_time``)."""
 
     start: float
     step: int
@@ -37,7 +38,8 @@ class Series:
         return self.start + len(self.values) * self.step
 
     def times(self) -> np.ndarray:
-        return self.start + self.step * np.arange(len(self.values), dtype=float)
+        """The time of each value: the end of its step."""
+        return self.start + self.step * np.arange(1, len(self.values) + 1, dtype=float)
 
 
 def is_constant(y: np.ndarray) -> bool:

@@ -1,4 +1,14 @@
-"""Build the monthly availability/SLA report of one service or of the whole catalogue."""
+"""Build the monthly availability/SLA report of one service or of the whole catalogue.
+
+Every SLO of a service is measured; the SLA's own figures are those of the SLO named
+``availability`` (else the first), against the SLA's target. Two optional providers let the register
+add what it knows (``measure_catalogue``):
+
+- ``extra_windows(service, start, end) -> [Window]`` (or a mapping ``{service: [(start, end), ...]}``):
+  maintenance windows beyond the catalogue's (approved change windows), excluded exactly like its own;
+- ``incidents(service, start, end) -> [dict]``: incidents of the service, each with ``start`` and
+  ``end`` (None while open) datetimes and any fields to show; each outage lists those overlapping it.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +21,38 @@ from datetime import UTC, datetime
 import numpy as np
 
 from sms_metrics.adapters.prometheus import PrometheusPort
-from sms_metrics.catalogue.model import Catalogue, Service
+from sms_metrics.catalogue.model import SLO, Catalogue, Service
 from sms_metrics.core.availability import Figures, summarise_events, summarise_steps
-from sms_metrics.core.calendar import maintenance_mask, outside_hours_mask, parse_service_hours, step_starts
-from sms_metrics.core.periods import Period, parse_period, rfc3339
-from sms_metrics.errors import PeriodError, PrometheusError
+from sms_metrics.core.periods import Period, parse_period
+from sms_metrics.errors import PeriodError
+from sms_metrics.reports.calendar_figures import CalendarFigures, Window, calendar_of
+from sms_metrics.reports.rolling import attach_recorded
 from sms_metrics.sli.batch import read_step_batch
 from sms_metrics.sli.queries import step_queries
 from sms_metrics.sli.reader import StepData, StepGrid, read_event_counts, read_step_states
-from sms_metrics.sli.recorded import read_recorded
 
 log = logging.getLogger(__name__)
 BATCH = 250
+# a provider (service, start, end) -> windows, or a mapping service -> [(start, end) or Window]
+WindowsProvider = Callable[[str, datetime, datetime], list] | Mapping[str, list]
+IncidentsProvider = Callable[[str, datetime, datetime], list[dict]]
+
+
+@dataclass
+class SloFigures:
+    """One SLO's figures over the period, against its own objective."""
+
+    slo: SLO
+    target_percent: float
+    figures: Figures | None = None
+    queries: int = 0
+
+    @property
+    def met(self) -> bool | None:
+        f = self.figures
+        if f is None or f.availability_percent is None:
+            return None
+        return f.availability_percent >= self.target_percent - 1e-9
 
 
 @dataclass
@@ -37,6 +67,12 @@ class ServiceReport:
     warnings: list[str] = field(default_factory=list)
     queries: int = 0
     rolling: dict | None = None  # figures of the SLO's rolling window from the recording rules
+    timezone: str = "UTC"
+    partial: bool = False  # the period has not ended yet
+    calendar: CalendarFigures | None = None
+    slos: list[SloFigures] = field(default_factory=list)
+    incidents: list[dict] | None = None  # from the incidents provider, when there is one
+    trend: list[dict] | None = None
 
     @property
     def has_data(self) -> bool:
@@ -49,19 +85,101 @@ class ServiceReport:
         return self.figures.availability_percent >= self.target_percent - 1e-9
 
 
-def exclusion_mask(
-    service: Service, start: datetime, n_steps: int, step: float, extra_windows: list[tuple[datetime, datetime]] = ()
-) -> np.ndarray:
-    """True for steps outside service hours or inside maintenance (catalogue + ``extra_windows``)."""
-    starts = step_starts(start, n_steps, step)
-    sla = service.sla
-    mask = np.zeros(n_steps, dtype=bool)
-    if sla is not None:
-        mask |= outside_hours_mask(starts, parse_service_hours(sla.service_hours), sla.timezone)
-        windows = [(w.start, w.end) for w in sla.maintenance]
+@dataclass
+class Plan:
+    """What measuring one SLO of a service needs, worked out before any query."""
+
+    service: Service
+    slo: SLO
+    period: Period
+    grid: StepGrid
+    excluded: np.ndarray
+    result: SloFigures
+
+    @property
+    def step_sli(self) -> bool:
+        return self.slo.sli.kind in ("probe", "threshold")
+
+
+def _tz(service: Service) -> str:
+    return service.sla.timezone if service.sla else "UTC"
+
+
+def plan_slo(
+    service: Service, slo: SLO, period_text: str, *, now: datetime, windows: list[Window], calendars: dict
+) -> Plan:
+    """The step grid and exclusions of one SLO (``calendars`` caches the masks per grid)."""
+    period = parse_period(period_text, _tz(service), now=now, step_seconds=slo.step_seconds)
+    n_steps, rest = divmod(period.seconds, slo.step_seconds)
+    if rest:
+        raise PeriodError(f"period {period.label} is not a whole number of {slo.step_seconds:g}s steps")
+    grid = StepGrid(period.start, int(n_steps), slo.step_seconds)
+    if grid not in calendars:
+        calendars[grid] = calendar_of(service, period.start, grid.n_steps, grid.step, windows)
+    return Plan(service, slo, period, grid, calendars[grid].excluded, SloFigures(slo, slo.objective))
+
+
+def plan_service(
+    service: Service, period_text: str, *, now: datetime, windows: list[Window] = ()
+) -> tuple[ServiceReport, list[Plan]]:
+    """The service's report shell and one plan per SLO (the SLA's SLO first)."""
+    main = service.availability_slo()
+    tz = _tz(service)
+    step = main.step_seconds if main else 60.0
+    period = parse_period(period_text, tz, now=now, step_seconds=step)
+    target = service.sla.availability_target if service.sla else (main.objective if main else None)
+    rep = ServiceReport(service.name, period, target, main and main.name, main and main.sli.kind, step, timezone=tz)
+    rep.partial = period.end > now
+    if main is None:
+        rep.warnings.append("the service has no SLO to measure")
+        return rep, []
+    slos = [main, *(s for s in service.slos if s is not main)]
+    calendars: dict = {}
+    plans = [plan_slo(service, s, period_text, now=now, windows=list(windows), calendars=calendars) for s in slos]
+    plans[0].result.target_percent = target
+    rep.calendar = calendars[plans[0].grid].figures()
+    return rep, plans
+
+
+def _measure_events(prom: PrometheusPort, plan: Plan) -> Figures:
+    grid, excluded = plan.grid, plan.excluded
+    good, total, block = read_event_counts(prom, plan.slo.sli, start=grid.start, n_steps=grid.n_steps, step=grid.step)
+    per_block = grid.per_hour
+    padded = np.ones(len(total) * per_block, dtype=bool)
+    padded[: grid.n_steps] = excluded
+    lengths = np.full(len(total), block)
+    if grid.n_steps % per_block:
+        lengths[-1] = (grid.n_steps % per_block) * grid.step
+    frac = padded.reshape(-1, per_block).sum(axis=1) * grid.step / lengths
+    return summarise_events(
+        good,
+        total,
+        frac,
+        start=grid.start,
+        block_seconds=lengths,
+        target_percent=plan.result.target_percent,
+        tz_name=_tz(plan.service),
+    )
+
+
+def measure_plan(prom: PrometheusPort, plan: Plan, states: StepData | None = None) -> SloFigures:
+    """Run the queries of ``plan`` and fill in its figures."""
+    res = plan.result
+    if plan.step_sli:
+        data = states or read_step_states(prom, plan.slo.sli, plan.grid, skip=plan.excluded)
+        res.queries = int(data.queries)
+        res.figures = summarise_steps(
+            data.states,
+            plan.excluded,
+            start=plan.grid.start,
+            step=plan.grid.step,
+            target_percent=res.target_percent,
+            tz_name=_tz(plan.service),
+        )
     else:
-        windows = []
-    return mask | maintenance_mask(starts, [*windows, *extra_windows])
+        res.queries = 2
+        res.figures = _measure_events(prom, plan)
+    return res
 
 
 def _warnings(report: ServiceReport, retention: float | None, now: datetime) -> None:
@@ -79,115 +197,24 @@ def _warnings(report: ServiceReport, retention: float | None, now: datetime) -> 
         report.warnings.append(f"data covers only {f.data_coverage_percent:.2f}% of the counted time")
 
 
-@dataclass
-class Plan:
-    """What measuring one service needs, worked out before any query."""
-
-    service: Service
-    report: ServiceReport
-    grid: StepGrid | None = None
-    excluded: np.ndarray | None = None
-
-    @property
-    def step_sli(self) -> bool:
-        slo = self.service.availability_slo()
-        return self.grid is not None and slo.sli.kind in ("probe", "threshold")
-
-
-def plan_service(
-    service: Service, period_text: str, *, now: datetime, extra_windows: list[tuple[datetime, datetime]] = ()
-) -> Plan:
-    """Period, target, step grid and exclusions of ``service``'s availability SLO."""
-    slo = service.availability_slo()
-    tz = service.sla.timezone if service.sla else "UTC"
-    step = slo.step_seconds if slo else 60.0
-    period = parse_period(period_text, tz, now=now, step_seconds=step)
-    target = service.sla.availability_target if service.sla else (slo.objective if slo else None)
-    report = ServiceReport(service.name, period, target, slo.name if slo else None, slo.sli.kind if slo else None, step)
-    if slo is None:
-        report.warnings.append("the service has no SLO to measure")
-        return Plan(service, report)
-    n_steps, rest = divmod(period.seconds, step)
-    if rest:
-        raise PeriodError(f"period {period.label} is not a whole number of {step:g}s steps")
-    grid = StepGrid(period.start, int(n_steps), step)
-    return Plan(service, report, grid, exclusion_mask(service, period.start, grid.n_steps, step, extra_windows))
-
-
-def _measure_events(prom: PrometheusPort, plan: Plan, sli) -> Figures:
-    grid, excluded, rep = plan.grid, plan.excluded, plan.report
-    good, total, block = read_event_counts(prom, sli, start=grid.start, n_steps=grid.n_steps, step=grid.step)
-    per_block = grid.per_hour
-    padded = np.ones(len(total) * per_block, dtype=bool)
-    padded[: grid.n_steps] = excluded
-    lengths = np.full(len(total), block)
-    if grid.n_steps % per_block:
-        lengths[-1] = (grid.n_steps % per_block) * grid.step
-    frac = padded.reshape(-1, per_block).sum(axis=1) * grid.step / lengths
-    return summarise_events(
-        good,
-        total,
-        frac,
-        start=grid.start,
-        block_seconds=lengths,
-        target_percent=rep.target_percent,
-        tz_name=_tz(plan.service),
-    )
-
-
-def _tz(service: Service) -> str:
-    return service.sla.timezone if service.sla else "UTC"
-
-
-def measure_planned(
-    prom: PrometheusPort, plan: Plan, *, now: datetime, retention: float | None, states: StepData | None = None
-) -> ServiceReport:
-    """Run the queries of ``plan`` and fill in its report."""
-    rep = plan.report
-    if plan.grid is None:
-        return rep
-    sli = plan.service.availability_slo().sli
-    if plan.step_sli:
-        data = states or read_step_states(prom, sli, plan.grid, skip=plan.excluded)
-        rep.queries = data.queries
-        rep.figures = summarise_steps(
-            data.states,
-            plan.excluded,
-            start=plan.grid.start,
-            step=plan.grid.step,
-            target_percent=rep.target_percent,
-            tz_name=_tz(plan.service),
-        )
-    else:
-        rep.queries = 2
-        rep.figures = _measure_events(prom, plan, sli)
+def finish(rep: ServiceReport, plans: list[Plan], retention: float | None, now: datetime) -> ServiceReport:
+    """The SLA's figures from its SLO, every SLO's beside them, and the warnings."""
+    if plans:
+        rep.slos = [p.result for p in plans]
+        rep.figures = plans[0].result.figures
+        rep.queries = sum(p.result.queries for p in plans)
     _warnings(rep, retention, now)
     return rep
-
-
-def measure_service(
-    prom: PrometheusPort,
-    service: Service,
-    period_text: str,
-    *,
-    now: datetime | None = None,
-    retention: float | None = None,
-    extra_windows: list[tuple[datetime, datetime]] = (),
-) -> ServiceReport:
-    """Measure ``service``'s availability SLO over the period named by ``period_text``."""
-    now = now or datetime.now(UTC)
-    plan = plan_service(service, period_text, now=now, extra_windows=extra_windows)
-    return measure_planned(prom, plan, now=now, retention=retention)
 
 
 def _batched_states(
     prom: PrometheusPort, plans: list[Plan], pool: ThreadPoolExecutor, workers: int
 ) -> dict[int, StepData]:
-    """Step states of step-SLI plans read together, ``BATCH`` services of one metric and grid at once."""
+    """Step states of step-SLI plans read together, ``BATCH`` SLOs of one metric and grid at once."""
     groups: dict[tuple, list[int]] = {}
     for i, p in enumerate(plans):
         if p.step_sli:
-            q = step_queries(p.service.availability_slo().sli)
+            q = step_queries(p.slo.sli)
             key = (p.grid, q.fn, q.outer, q.op, q.limit, q.expression, q.selector.split("{")[0].strip())
             groups.setdefault(key, []).append(i)
     jobs = []
@@ -195,7 +222,7 @@ def _batched_states(
         size = min(BATCH, max(1, -(-len(members) // workers)))
         for k in range(0, len(members), size) if len(members) > 1 else ():
             chunk = members[k : k + size]
-            slis = [plans[i].service.availability_slo().sli for i in chunk]
+            slis = [plans[i].slo.sli for i in chunk]
             skips = [plans[i].excluded for i in chunk]
             jobs.append((chunk, pool.submit(read_step_batch, prom, slis, plans[chunk[0]].grid, skips)))
     out: dict[int, StepData] = {}
@@ -215,7 +242,9 @@ def measure_catalogue(
     now: datetime | None = None,
     concurrency: int = 4,
     on_done: Callable[[ServiceReport], None] | None = None,
-    extra_windows: Mapping[str, list[tuple[datetime, datetime]]] | None = None,
+    extra_windows: WindowsProvider | None = None,
+    incidents: IncidentsProvider | None = None,
+    trend_months: int = 0,
 ) -> list[ServiceReport]:
     """Reports for one service (``service``) or every service, ``concurrency`` queries at a time;
     ``extra_windows`` adds maintenance windows per service (approved change windows)."""
@@ -223,88 +252,46 @@ def measure_catalogue(
     prom.major_version()
     retention = prom.retention_seconds()
     now = now or datetime.now(UTC)
-    extra = extra_windows or {}
-    plans = [plan_service(s, period_text, now=now, extra_windows=extra.get(s.name, ())) for s in services]
+    shells = [_shell(s, period_text, now, extra_windows) for s in services]
+    plans = [p for _, ps in shells for p in ps]
+    index = {id(p): i for i, p in enumerate(plans)}
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         batched = _batched_states(prom, plans, pool, max(1, concurrency))
 
-        def one(i: int) -> ServiceReport:
-            log.debug("measuring %s over %s", plans[i].service.name, period_text)
-            rep = measure_planned(prom, plans[i], now=now, retention=retention, states=batched.get(i))
+        def one(shell: tuple[ServiceReport, list[Plan]]) -> ServiceReport:
+            rep, ps = shell
+            log.debug("measuring %s over %s", rep.service, period_text)
+            for p in ps:
+                measure_plan(prom, p, batched.get(index[id(p)]))
+            finish(rep, ps, retention, now)
+            if incidents is not None:
+                rep.incidents = incidents(rep.service, rep.period.start, rep.period.end)
             if on_done:
                 on_done(rep)
             return rep
 
-        reports = list(pool.map(one, range(len(plans))))
-    _attach_recorded(prom, plans, now)
+        reports = list(pool.map(one, shells))
+    attach_recorded(prom, [(rep, ps[0]) for rep, ps in shells if ps], now)
+    if trend_months:
+        from sms_metrics.reports.trend import attach_trends
+
+        attach_trends(prom, services, reports, trend_months, now=now, extra_windows=extra_windows)
     return reports
 
 
-def _attach_recorded(prom: PrometheusPort, plans: list[Plan], now: datetime) -> None:
-    """Add the recording rules' rolling figures (as of the period's end, or now) where they exist."""
-    by_time: dict[datetime, list[Plan]] = {}
-    for p in plans:
-        if p.grid is not None:
-            end = p.report.period.end
-            recent = (now - end).total_seconds() < p.grid.step  # a rolling window ending now
-            by_time.setdefault(now if recent else min(now, end), []).append(p)
-    for at, group in by_time.items():
-        ids = {p.service.sloth_id(p.service.availability_slo()): p for p in group}
-        try:
-            found = read_recorded(prom, list(ids), at)
-        except PrometheusError as exc:
-            log.warning("rolling figures from recording rules unavailable: %s", exc)
-            return
-        for sid, values in found.items():
-            slo = ids[sid].service.availability_slo()
-            ids[sid].report.rolling = {
-                "source": "recording rules",
-                "window": slo.window,
-                "at": rfc3339(at),
-                **{k: _r(v) for k, v in values.items()},
-            }
+def windows_of(extra: WindowsProvider | None, service: str, start: datetime, end: datetime) -> list[Window]:
+    """The extra maintenance windows of ``service`` in ``[start, end)``, from a provider or a mapping."""
+    if extra is None:
+        return []
+    found = extra.get(service, []) if isinstance(extra, Mapping) else extra(service, start, end)
+    return [
+        w if isinstance(w, Window) else Window(*w) if len(w) == 4 else Window(w[0], w[1], None, "approved change")
+        for w in found
+    ]
 
 
-def _r(v: float | None, digits: int = 6) -> float | None:
-    return None if v is None else round(float(v), digits)
-
-
-def report_dict(rep: ServiceReport) -> dict:
-    """The JSON object of DESIGN.md's ``report availability`` contract (plus extra fields)."""
-    f = rep.figures
-    return {
-        "service": rep.service,
-        "slo": rep.slo,
-        "sli": rep.sli_kind,
-        "period": {"start": rfc3339(rep.period.start), "end": rfc3339(rep.period.end), "label": rep.period.label},
-        "target_percent": rep.target_percent,
-        "availability_percent": _r(f and f.availability_percent),
-        "met": rep.met,
-        "up_seconds": _r(f and f.up_seconds),
-        "downtime_seconds": _r(f and f.downtime_seconds),
-        "unknown_seconds": _r(f.unknown_seconds) if f else None,
-        "excluded_seconds": _r(f.excluded_seconds) if f else None,
-        "error_budget_seconds": _r(f.error_budget_seconds) if f else None,
-        "error_budget_remaining_percent": _r(f and f.error_budget_remaining_percent),
-        "data_coverage_percent": _r(f and f.data_coverage_percent),
-        "outages": [
-            {"start": rfc3339(o.start), "end": rfc3339(o.end), "duration_seconds": o.duration_seconds}
-            for o in (f.outages if f else [])
-        ],
-        "mtbf_seconds": _r(f and f.mtbf_seconds),
-        "mttr_seconds": _r(f and f.mttr_seconds),
-        "burn_rate_1h": _r(f and f.burn_rate_1h),
-        "burn_rate_period": _r(f and f.burn_rate_period),
-        "step_seconds": rep.step_seconds,
-        "daily": [
-            {
-                "day": d.day,
-                "availability_percent": _r(d.availability_percent),
-                "data_coverage_percent": _r(d.data_coverage_percent),
-            }
-            for d in (f.daily if f else [])
-        ],
-        "rolling": rep.rolling,
-        "warnings": rep.warnings,
-    }
+def _shell(service: Service, period_text: str, now: datetime, extra_windows: WindowsProvider | None):
+    probe = parse_period(period_text, _tz(service), now=now)
+    windows = windows_of(extra_windows, service.name, probe.start, probe.end)
+    return plan_service(service, period_text, now=now, windows=windows)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from sms_metrics.core.periods import rfc3339
+from sms_metrics.reports import human
 
 FORMATS = ("json", "md", "csv", "html")
 CSV_FIELDS = [
@@ -28,7 +29,10 @@ CSV_FIELDS = [
     "excluded_seconds",
     "error_budget_seconds",
     "error_budget_remaining_percent",
+    "error_budget_consumed_percent",
     "data_coverage_percent",
+    "partial",
+    "timezone",
     "outages",
     "mtbf_seconds",
     "mttr_seconds",
@@ -78,8 +82,29 @@ def _env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pct=_pct, minutes=_minutes)
+    env.filters.update(
+        pct=_pct,
+        minutes=_minutes,
+        local=human.minute,
+        both=human.both,
+        yesno=_yesno,
+        budget=_budget,
+        value=human.value,
+        days=human.days,
+    )
     return env
+
+
+def _yesno(met) -> str:
+    return "n/a" if met is None else ("yes" if met else "NO")
+
+
+def _budget(r: dict) -> str:
+    """``35.2% used, 64.8% left``, or ``208.9% used, 108.9% over budget``."""
+    left = r.get("error_budget_remaining_percent")
+    if left is None:
+        return "n/a"
+    return f"{100 - left:.1f}% used, " + (f"{left:.1f}% left" if left >= 0 else f"{-left:.1f}% over budget")
 
 
 def to_markdown(reports: list[dict]) -> str:
@@ -93,7 +118,17 @@ def _now() -> str:
 def daily_chart_png(report: dict) -> str | None:
     """Base64 PNG bar chart of daily availability against the target, None without data."""
     days = [d for d in report["daily"] if d["availability_percent"] is not None]
-    if not days:
+    return _bars([d["day"][5:] for d in days], [d["availability_percent"] for d in days], report["target_percent"])
+
+
+def trend_chart_png(report: dict) -> str | None:
+    """Base64 PNG bar chart of the monthly trend, None without one."""
+    months = [m for m in report.get("trend") or [] if m["availability_percent"] is not None]
+    return _bars([m["month"] for m in months], [m["availability_percent"] for m in months], report["target_percent"])
+
+
+def _bars(labels: list[str], values: list[float], target: float | None) -> str | None:
+    if not values:
         return None
     import matplotlib
 
@@ -101,18 +136,16 @@ def daily_chart_png(report: dict) -> str | None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 2.6), dpi=90)
-    values = [d["availability_percent"] for d in days]
-    target = report["target_percent"]
     colors = ["#2e7d32" if target is None or v >= target else "#c62828" for v in values]
-    ax.bar([d["day"][5:] for d in days], values, color=colors)
+    ax.bar(labels, values, color=colors)
     if target is not None:
         ax.axhline(target, color="#555", linestyle="--", linewidth=1, label=f"target {target}%")
-        ax.legend(loc="lower left", fontsize=8)
+        fig.legend(loc="lower center", fontsize=8, frameon=False)
     low = min(values + ([target] if target else []))
     ax.set_ylim(max(0, low - (100 - low) * 0.5 - 0.01), 100.0 + (100 - low) * 0.05 + 0.001)
     ax.set_ylabel("availability %")
-    ax.tick_params(axis="x", labelrotation=90, labelsize=7)
-    fig.tight_layout()
+    ax.tick_params(axis="x", labelrotation=90 if len(labels) > 12 else 0, labelsize=7)
+    fig.tight_layout(rect=(0, 0.08 if target is not None else 0, 1, 1))
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
@@ -123,7 +156,7 @@ def to_html(reports: list[dict]) -> str:
     items = []
     for r in reports:
         worst = sorted(r["outages"], key=lambda o: -o["duration_seconds"])[:10]
-        items.append({"r": r, "chart": daily_chart_png(r), "worst": worst})
+        items.append({"r": r, "chart": daily_chart_png(r), "trend": trend_chart_png(r), "worst": worst})
     return _env().get_template("availability.html.j2").render(items=items, generated=_now())
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sms_metrics.catalogue.alerting import AlertWindowsSpec
 from sms_metrics.catalogue.model import SLO, Catalogue, Service
+from sms_metrics.core.calendar import parse_service_hours
 from sms_metrics.core.durations import format_duration, parse_duration
 from sms_metrics.errors import InputError
 from sms_metrics.rules.alerting import extra_windows, slo_alerts
@@ -127,8 +128,18 @@ def _condition(service: Service, slo: SLO, w: BurnWindow) -> str:
     return "(\n  " + "\n  and\n  ".join(parts) + "\n)"
 
 
+CALENDAR_GUARD = "unless on(service) (sms_service_in_hours == 0 or sms_maintenance_active == 1)"
+
+
+def follows_calendar(service: Service) -> bool:
+    """Whether the service's alerts wait for its service hours and maintenance (gauges on /metrics)."""
+    sla = service.sla
+    return sla is not None and (not parse_service_hours(sla.service_hours).always or bool(sla.maintenance))
+
+
 def burn_alerts(service: Service, slo: SLO, burn: tuple[BurnWindow, ...]) -> list[dict]:
-    """``ErrorBudgetBurn`` with ``severity=page`` and ``severity=ticket``."""
+    """``ErrorBudgetBurn`` with ``severity=page`` and ``severity=ticket``; outside the service hours and
+    during maintenance of a service that has them, neither fires (``CALENDAR_GUARD``)."""
     out = []
     period = format_duration(slo.window_seconds)
     for severity in ("page", "ticket"):
@@ -145,10 +156,13 @@ def burn_alerts(service: Service, slo: SLO, burn: tuple[BurnWindow, ...]) -> lis
         }
         if slo.runbook:
             annotations["runbook_url"] = slo.runbook
+        expr = "\nor\n".join(_condition(service, slo, w) for w in ws)
+        if follows_calendar(service):
+            expr = f"(\n{expr}\n)\n{CALENDAR_GUARD}"
         out.append(
             {
                 "alert": "ErrorBudgetBurn",
-                "expr": "\nor\n".join(_condition(service, slo, w) for w in ws),
+                "expr": expr,
                 "labels": {"service": service.name, "slo": slo.name, "severity": severity, "sloth_severity": severity},
                 "annotations": annotations,
             }

@@ -47,9 +47,15 @@ def _plain(annotation) -> tuple[Any, bool]:
     return annotation, False
 
 
+def _bare(tp):
+    """``Annotated[int, ...]`` -> ``int``."""
+    return typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+
+
 def widget_of(kind: RecordKind, name: str, annotation, metadata, services: list[str]) -> tuple[str, list[str]]:
     tp, _ = _plain(annotation)
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    tp = _bare(tp)
+    origin, args = typing.get_origin(tp), tuple(_bare(a) for a in typing.get_args(tp))
     if origin is Literal:
         return "select", [str(a) for a in args]
     if tp is bool:

@@ -110,7 +110,9 @@ def incoming(records: Records, who: Principal, kind: RecordKind, record_id: int)
                 )
         for filter_name, column in other.filters.items():
             if fk_kind(records, other, column) is kind:
-                groups += _naming(records, who, other, f"{other.path} naming it as {column}", {filter_name: record_id})
+                groups += _naming(
+                    records, who, other, f"{other.path} naming it as {column}", {filter_name: str(record_id)}
+                )
     return groups
 
 

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from sms_metrics.adapters.alertmanager import AlertmanagerHTTP, FiringAlert
 from sms_metrics.adapters.prometheus import PrometheusHTTP
 from sms_metrics.catalogue.model import Catalogue, Service
-from sms_metrics.core.periods import parse_period
 from sms_metrics.errors import AlertmanagerError, PrometheusError
-from sms_metrics.register.kinds.changes import maintenance_windows
-from sms_metrics.reports.availability import measure_catalogue, report_dict
+from sms_metrics.register.measures import active_windows, change_windows, overlapping_incidents
+from sms_metrics.reports.availability import measure_catalogue
+from sms_metrics.reports.sla_document import report_dict
 from sms_metrics.web.cache import Cache
 
 CHUNK = 40  # services per probe query
@@ -133,33 +133,23 @@ class Live:
 
     def _in_maintenance(self, services: list[Service], now: datetime) -> set[str]:
         names = {s.name for s in services for w in (s.sla.maintenance if s.sla else []) if w.start <= now < w.end}
-        return names | {
-            n for n, found in self.change_windows(services, now, now + timedelta(seconds=1)).items() if found
-        }
-
-    def change_windows(self, services: list[Service], start: datetime, end: datetime) -> dict[str, list]:
-        """Approved maintenance windows of changes overlapping ``[start, end)``, per service."""
-        with self.system.readers() as session:
-            return maintenance_windows(session, [s.name for s in services], start, end)
+        agreed = active_windows(self.system, [s.name for s in services])(now)
+        return names | {n for n, found in agreed.items() if any(a <= now < b for a, b in found)}
 
     def reports(self, period: str, service: str | None = None) -> list[dict]:
         """The availability report of every service (or one) over ``period``, as the files have it."""
         return self.cache.get(("report", period, service), lambda: self._reports(self.catalogue, period, service))
 
-    def _reports(self, catalogue: Catalogue, period: str, service: str | None) -> list[dict]:
-        now = self.system.now()
-        span = parse_period(period, "UTC", now=now)
-        windows = self.change_windows(
-            list(catalogue.services), span.start - timedelta(days=2), span.end + timedelta(days=2)
-        )
+    def _reports(self, catalogue: Catalogue, period: str, service: str | None, *, internal: bool = True) -> list[dict]:
         found = measure_catalogue(
             self.system.prometheus,
             catalogue,
             period,
             service=service,
-            now=now,
+            now=self.system.now(),
             concurrency=self.system.settings.prometheus_concurrency,
-            extra_windows=windows,
+            extra_windows=change_windows(self.system),
+            incidents=overlapping_incidents(self.system) if internal else None,
         )
         return [report_dict(r) for r in found]
 
@@ -176,4 +166,4 @@ class Live:
         period = f"{today - timedelta(days=89)}..{today + timedelta(days=1)}"
         sub = self.catalogue.model_copy(update={"services": public})
         key = ("days", period, tuple(s.name for s in public))
-        return {r["service"]: r for r in self.cache.get(key, lambda: self._reports(sub, period, None))}
+        return {r["service"]: r for r in self.cache.get(key, lambda: self._reports(sub, period, None, internal=False))}

@@ -205,13 +205,22 @@ def test_an_approved_maintenance_change_excludes_its_window_from_the_report(syst
     cat.write_text(CATALOGUE)
     env = {"SMS_DATABASE_URL": system.settings.database_url}
     args = ["report", "availability", "-c", str(cat), "-p", prometheus.url, "-s", "checkout", "--period", period]
+    system.clock.t = T0 + timedelta(hours=2, minutes=10)  # the service desk opens an incident during the outage
+    inc = system.records.create("incidents", MANAGER, {"title": "checkout down", "service": "checkout"})
     before = json.loads(run_cli(*args, env=env).stdout)
     assert before["downtime_seconds"] == 1800 and before["outages"][0]["duration_seconds"] == 1800
+    assert [i["ref"] for i in before["outages"][0]["incidents"]] == [inc.ref]
     system.clock.t = T0 + timedelta(minutes=30)  # budget positive: the normal change is approved
     approved = _change(system, **window).id
     system.records.move("changes", MANAGER, approved, "approved")
     after = json.loads(run_cli(*args, env=env).stdout)
     assert after["downtime_seconds"] == 0 and after["outages"] == []
+    [window] = after["calendar"]["maintenance"]
+    assert (window["source"], window["description"], window["excluded_seconds"]) == (
+        f"change CHG-{approved:06d}",
+        "upgrade",
+        75 * 60,
+    )
     assert after["excluded_seconds"] - before["excluded_seconds"] == 75 * 60
     assert after["availability_percent"] == 100.0
 
@@ -281,3 +290,20 @@ def test_a_proposal_cannot_go_live_while_its_probes_failed_in_the_last_24_hours(
         system.records.move("service-change-proposals", MANAGER, other.id, state)
     with pytest.raises(Exception, match=re.escape("loyalty is not in the catalogue; no acceptance tests recorded")):
         system.records.move("service-change-proposals", MANAGER, other.id, "live")
+
+
+def test_an_approved_change_window_turns_the_maintenance_gauge_on(system):
+    now = datetime.now(UTC)
+    window = {
+        "planned_start": (now - timedelta(minutes=10)).isoformat(),
+        "planned_end": (now + timedelta(minutes=50)).isoformat(),
+        "maintenance_window": True,
+    }
+    system.records.create("changes", MANAGER, {"title": "later", "services": ["search"], **window})  # requested
+    system.records.create(
+        "changes", MANAGER, {"title": "patch", "services": ["checkout"], "type": "standard", **window}
+    )  # standard: approved at once
+    with TestClient(create_app(system.settings, system=system)) as api:
+        text = api.get("/metrics").text
+    assert 'sms_maintenance_active{service="checkout"} 1.0' in text
+    assert 'sms_maintenance_active{service="search"} 0.0' in text

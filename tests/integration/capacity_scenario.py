@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ DAY = 86400
 STEP = 300
 END = (int(time.time()) // 3600) * 3600 - 600  # the last sample, a little before now
 T = np.arange(END - 28 * DAY + STEP, END + 1, STEP, dtype=float)
+CLOCK_T = np.arange(END - 28 * DAY + STEP, END + 601, STEP, dtype=float)  # up to the hour: whole 15-min steps
 rng = np.random.default_rng(11)
 daily = np.sin(2 * np.pi * (T % DAY) / DAY)
 weekend = ((T // DAY + 3) % 7 >= 5).astype(float)  # 1970-01-01 was a Thursday
@@ -25,13 +27,14 @@ services:
     criticality: high
     capacity:
       - {name: disk, query: 'node_filesystem_avail_bytes{service="files", mountpoint="/"}', limit: 0,
-         direction: down, lead_time: 7d}
+         direction: down, lead_time: 7d, unit: bytes}
   - name: queue
     capacity:
       - {name: depth, query: 'queue_messages{service="queue"}', limit: 7000, direction: up, lead_time: 3d}
   - name: db
     capacity:
-      - {name: connections, query: 'db_connections{service="db"}', limit: 1000, direction: up, lead_time: 14d}
+      - {name: connections, query: 'db_connections{service="db"}', limit: 1000, direction: up, lead_time: 14d,
+         unit: count}
   - name: logs
     capacity:
       - {name: written, query: 'app_bytes_written_total{service="logs"}', limit: 9e8, direction: up, lead_time: 7d}
@@ -44,6 +47,11 @@ services:
 DISK_LEFT = 10 * DAY  # 200 GB left, 20 GB a day
 QUEUE_LEFT = 2 * DAY  # 5,000 messages, 1,000 more a day, limit 7,000
 LOGS_LEFT = (9e8 - 28 * 24 * 1e6) / 1e6 * 3600
+
+
+def at(text: str) -> float:
+    """Unix seconds of an RFC 3339 time of the forecast JSON."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def series() -> dict[str, list[tuple[dict, np.ndarray, np.ndarray]]]:
@@ -60,6 +68,7 @@ def series() -> dict[str, list[tuple[dict, np.ndarray, np.ndarray]]]:
         "db_connections": [({"service": "db"}, T, conns)],
         "app_bytes_written_total": [({"service": "logs"}, T, written)],
         "tiny_gauge": [({"service": "tiny"}, tiny_t, np.full(len(tiny_t), 3.0))],
+        "clock_seconds": [({"service": "clock"}, CLOCK_T, CLOCK_T.copy())],  # each value is its own time
     }
 
 

@@ -37,6 +37,17 @@ def history_prometheus(tmp_path_factory) -> LocalPrometheus:
 
 
 @pytest.fixture(scope="session")
+def capacity_prometheus(tmp_path_factory) -> LocalPrometheus:
+    """A Prometheus over the capacity scenario's 28 days of history."""
+    from tests.integration import capacity_scenario
+
+    work = tmp_path_factory.mktemp("capprom")
+    capacity_scenario.backfill_history(work)
+    with LocalPrometheus(work) as prom:
+        yield prom
+
+
+@pytest.fixture(scope="session")
 def catalogue_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("cat") / "sms.yaml"
     path.write_text(sc.CATALOGUE)

@@ -84,6 +84,9 @@ services:
       - name: availability
         objective: 99.9
         sli: {probe: 'probe_success{service="web"}'}
+      - name: latency
+        objective: 99.0
+        sli: {threshold: {query: 'probe_duration_seconds{service="lat"}', max: 0.5}}
   - name: office
     criticality: medium
     sla:

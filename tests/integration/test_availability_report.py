@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -73,7 +73,19 @@ def test_web_report_matches_ground_truth(history_prometheus, catalogue_file):
     # Hand check of the truth itself: 10 + 30 + 45 + 3 + 5 minutes down, 2 h gap, 2 h maintenance.
     assert truth["downtime_seconds"] == 93 * 60
     assert truth["unknown_seconds"] == 7200 and truth["excluded_seconds"] == 7200
-    assert report["period"] == {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z", "label": "2026-10"}
+    assert report["period"] == {
+        "start": "2026-10-01T00:00:00Z",
+        "end": "2026-11-01T00:00:00Z",
+        "label": "2026-10",
+        "start_local": "2026-10-01T00:00:00+00:00",
+        "end_local": "2026-11-01T00:00:00+00:00",
+    }
+    assert report["partial"] is False and report["timezone"] == "UTC"
+    assert report["calendar"]["outside_hours_seconds"] == 0 and report["calendar"]["maintenance_seconds"] == 7200
+    assert [(w["start"], w["excluded_seconds"], w["source"]) for w in report["calendar"]["maintenance"]] == [
+        ("2026-10-04T01:00:00Z", 7200, "catalogue")
+    ]
+    assert report["error_budget_consumed_percent"] == pytest.approx(100 - report["error_budget_remaining_percent"])
     assert report["service"] == "web" and report["target_percent"] == 99.9
     _check_against_truth(report, truth, 99.9)
     assert report["met"] is False  # 93 min down against a 44.6 min budget
@@ -102,7 +114,18 @@ def test_office_hours_in_berlin_across_dst_with_two_probes(history_prometheus, c
     assert truth["downtime_seconds"] == (20 + 30) * 60  # Saturday outage excluded, DST honoured
     _check_against_truth(report, truth, 99.5)
     assert [o["start"] for o in report["outages"]] == ["2026-10-06T09:00:00Z", "2026-10-26T07:00:00Z"]
+    # shown in the SLA's zone: 11:00 CEST, and 08:00 CET after the clocks went back
+    assert [o["start_local"] for o in report["outages"]] == ["2026-10-06T11:00:00+02:00", "2026-10-26T08:00:00+01:00"]
+    assert report["period"]["start_local"] == "2026-10-01T00:00:00+02:00" and report["timezone"] == "Europe/Berlin"
     assert report["unknown_seconds"] == 0  # one probe missing is not a gap
+    cal = report["calendar"]
+    assert cal["service_hours"] == "Mon-Fri 08:00-18:00" and cal["maintenance"] == []
+    assert (
+        cal["outside_hours_seconds"] == report["excluded_seconds"] == pytest.approx(truth["excluded_seconds"], abs=STEP)
+    )
+    md = _report(history_prometheus, catalogue_file, "office", "md").stdout
+    assert "Service hours: Mon-Fri 08:00-18:00 (Europe/Berlin)" in md
+    assert "| 2026-10-06 09:00 UTC (11:00 CEST) | 2026-10-06 09:20 UTC (11:20 CEST) | 20.0 min |" in md
 
 
 def test_threshold_sli_counts_slow_minutes_as_down(history_prometheus, catalogue_file):
@@ -190,3 +213,79 @@ def test_rolling_window_report(history_prometheus, catalogue_file):
     )
     report = json.loads(done.stdout)
     assert report["downtime_seconds"] == pytest.approx((10 + 30 + 45) * 60, abs=STEP)
+
+
+def test_every_slo_of_a_service_has_its_own_figures(history_prometheus, catalogue_file):
+    report = json.loads(_report(history_prometheus, catalogue_file, "web").stdout)
+    sla, latency = report["slos"]
+    assert sla["slo"] == "availability" and sla["sla"] is True and sla["target_percent"] == 99.9
+    assert sla["availability_percent"] == report["availability_percent"] and sla["met"] is False
+    assert latency["slo"] == "latency" and latency["sla"] is False and latency["objective_percent"] == 99.0
+    assert latency["downtime_seconds"] == pytest.approx(30 * 60, abs=STEP)  # 30 slow minutes on Oct 12
+    counted = 31 * 86400 - 7200  # web's maintenance window is excluded from every SLO
+    assert latency["availability_percent"] == pytest.approx(100 * (1 - 1800 / counted), abs=1e-3)
+    assert latency["met"] is True
+    assert latency["error_budget_consumed_percent"] == pytest.approx(100 * 1800 / (0.01 * counted), abs=0.1)
+    md = _report(history_prometheus, catalogue_file, "web", "md").stdout
+    assert "| latency | threshold | 99.0% |" in md and "met: NO" in md and "True" not in md and "False" not in md
+
+
+def test_a_month_not_over_yet_is_flagged_partial_in_the_summary(history_prometheus, catalogue_file):
+    this_month = datetime.now(UTC).strftime("%Y-%m")
+    done = run_cli(
+        "report", "availability", "-c", str(catalogue_file), "-p", history_prometheus.url,
+        "-s", "web", "--period", this_month, "-f", "md",
+    )  # fmt: skip
+    summary = next(line for line in done.stdout.splitlines() if line.startswith("| web |"))
+    assert f"| web | {this_month} (partial: not over yet) |" in summary
+
+
+@pytest.mark.parametrize("service", ["web", "api"])
+def test_a_twelve_month_trend_ends_with_the_months_own_figures(history_prometheus, catalogue_file, service):
+    done = run_cli(
+        "report", "availability", "-c", str(catalogue_file), "-p", history_prometheus.url,
+        "-s", service, "--period", "2026-10", "--trend", "12",
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    trend = report["trend"]
+    assert [m["month"] for m in trend] == [f"2025-{m:02d}" for m in range(11, 13)] + [
+        f"2026-{m:02d}" for m in range(1, 11)
+    ]
+    assert trend[-1]["availability_percent"] == pytest.approx(report["availability_percent"], abs=1e-6)
+    assert trend[-1]["met"] == report["met"] and trend[-1]["downtime_seconds"] == report["downtime_seconds"]
+    assert all(m["availability_percent"] is None for m in trend[:10])  # before the history began
+    assert trend[10]["month"] == "2026-09" and trend[10]["data_coverage_percent"] < 20  # three days of data
+
+
+def test_a_bad_trend_is_refused():
+    done = run_cli("report", "availability", "-c", "x.yaml", "--trend", "99")
+    assert done.returncode == 2 and "--trend 99: give a number of months between 1 and 36" in done.stderr
+
+
+def test_the_register_can_add_change_windows_and_incidents(history_prometheus, catalogue_file):
+    from sms_metrics.adapters.prometheus import PrometheusHTTP
+    from sms_metrics.catalogue import load_catalogue
+    from sms_metrics.reports.availability import measure_catalogue
+    from sms_metrics.reports.calendar_figures import Window
+    from sms_metrics.reports.sla_document import report_dict
+
+    # the 45-minute outage from 12:00 falls half in an approved change window
+    change = Window(sc.at(2026, 10, 10, 12), sc.at(2026, 10, 10, 12, 30), "failover test", "change CHG-000007")
+    incident = {"ref": "INC-000042", "start": sc.at(2026, 10, 10, 12, 5), "end": sc.at(2026, 10, 10, 14)}
+    (rep,) = measure_catalogue(
+        PrometheusHTTP(history_prometheus.url),
+        load_catalogue(catalogue_file),
+        "2026-10",
+        service="web",
+        extra_windows=lambda service, start, end: [change] if service == "web" else [],
+        incidents=lambda service, start, end: [incident],
+    )
+    d = report_dict(rep)
+    plain = json.loads(_report(history_prometheus, catalogue_file, "web").stdout)
+    assert d["excluded_seconds"] == plain["excluded_seconds"] + 1800
+    windows = {w["source"]: w for w in d["calendar"]["maintenance"]}
+    assert windows["change CHG-000007"]["excluded_seconds"] == 1800
+    assert d["downtime_seconds"] == plain["downtime_seconds"] - 30 * 60
+    overlapping = [o for o in d["outages"] if o["incidents"]]
+    assert [(o["start"], o["incidents"][0]["ref"]) for o in overlapping] == [("2026-10-10T12:30:00Z", "INC-000042")]
+    assert overlapping[0]["incidents"][0]["start"] == "2026-10-10T12:05:00Z"

@@ -5,23 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
-from sms_metrics.localstack.prometheus import LocalPrometheus
 from tests.integration import capacity_scenario as sc
 from tests.integration.conftest import run_cli
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def capacity_prometheus(tmp_path_factory):
-    work = tmp_path_factory.mktemp("capprom")
-    sc.backfill_history(work)
-    with LocalPrometheus(work) as prom:
-        yield prom
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +31,23 @@ def all_forecasts(capacity_prometheus, catalogue):
 
 def _after_end(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() - sc.END
+
+
+def test_free_bytes_never_go_below_zero_after_exhaustion(all_forecasts):
+    d = all_forecasts[0][("files", "disk")]
+    assert d["unit"] == "bytes" and d["bounds"] == {"min": 0.0, "max": None}
+    lows = [p["lower_95"] for p in d["forecast"]]
+    assert min(lows) == 0.0 and all(p[k] >= 0 for p in d["forecast"] for k in ("value", "lower_80", "upper_95"))
+    assert d["forecast"][-1]["value"] == 0.0  # four days past the exhaustion: empty, not -80 GB
+    assert d["order_by"] == _iso(_at(d["exhaustion"]["at"]) - 7 * sc.DAY)
+
+
+def _at(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_disk_exhaustion_is_dated_and_rated_plan(all_forecasts):
@@ -139,7 +147,7 @@ def test_csv_and_html_order_by_urgency(capacity_prometheus, catalogue, tmp_path)
         (["--horizon", "soon"], "--horizon: invalid duration 'soon'"),
         (["--service", "nope"], "nope"),
         (["--resource", "disk"], "--resource needs --service"),
-        (["--service", "files", "--resource", "ram"], "has no capacity resource named 'ram'"),
+        (["--service", "files", "--resource", "ram"], "has no capacity resource named 'ram' (known: disk)"),
     ],
 )
 def test_bad_arguments_are_explained(capacity_prometheus, catalogue, args, message):

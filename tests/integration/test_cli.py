@@ -52,6 +52,7 @@ def test_up_runs_the_demo_and_writes_every_format(tmp_path):
         "capacity.csv",
         "capacity.html",
         "capacity.json",
+        "capacity.md",
     ]
     reports = json.loads((tmp_path / "reports" / "availability-2026-10.json").read_text())
     assert [r["service"] for r in reports] == ["checkout", "search", "catalogue-api", "payments-gateway"]
@@ -65,6 +66,8 @@ def test_up_runs_the_demo_and_writes_every_format(tmp_path):
     left = datetime.fromisoformat(disk["exhaustion"]["at"]) - datetime.now(UTC)
     assert disk["status"] == "plan" and timedelta(days=23) < left < timedelta(days=27)  # 25 days of space left
     assert conns["status"] == "ok" and conns["exhaustion"]["at"] is None
+    assert all(p["lower_95"] >= 0 for p in disk["forecast"]) and disk["unit"] == "bytes"
+    assert "GiB" in (tmp_path / "reports" / "capacity.md").read_text()
     assert "Capacity forecasts" in done.stdout
 
 
@@ -151,3 +154,14 @@ def test_unknown_service_and_bad_period_are_clear_errors(catalogue_file, history
         "pdf",
     )
     assert done.returncode == 2 and "--format 'pdf' is not supported" in done.stderr
+
+
+@pytest.mark.parametrize("command", [["report", "availability"], ["forecast"]])
+def test_an_unreachable_prometheus_is_one_line_after_the_retries(command):
+    from sms_metrics.demo import DEMO_CATALOGUE
+
+    done = run_cli(*command, "-c", str(DEMO_CATALOGUE), "-p", "http://127.0.0.1:9", env={"SMS_LOG_LEVEL": "WARNING"})
+    assert done.returncode == 4
+    assert done.stderr.strip().splitlines() == [
+        "error: cannot reach Prometheus at http://127.0.0.1:9: [Errno 111] Connection refused"
+    ]

@@ -237,6 +237,13 @@ def test_probe_once_cli_prints_the_json_contract_and_exits_0(results):
     assert rows["ssh"]["status_code"] is None and rows["fail"]["success"] is False
 
 
+def test_probe_once_fails_on_down_for_scripts(results):
+    _, _, path = results
+    done = run_cli("probe", "--config", str(path), "--once", "--format", "text", "--fail-on-down")
+    failed = sum(line.startswith("FAIL") for line in done.stdout.splitlines())
+    assert failed > 0 and done.returncode == 1 and f"{failed} probe(s) failed" in done.stderr
+
+
 def test_invalid_probe_files_are_refused_with_paths(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("""apiVersion: sms-metrics/v1

@@ -39,12 +39,16 @@ services:
 """
 
 
-@pytest.fixture(scope="module")
-def rules(tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("rules")
-    generated = catalogue_rules(parse_catalogue(CATALOGUE))
+def generated_rules(catalogue: str, out: Path) -> dict:
+    """The rules of ``catalogue`` written to ``out``: ``{"dir": out, "groups": {service: groups}}``."""
+    generated = catalogue_rules(parse_catalogue(catalogue))
     write_rules(generated, out, source="sms.yaml")
     return {"dir": out, "groups": generated}
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory) -> dict:
+    return generated_rules(CATALOGUE, tmp_path_factory.mktemp("rules"))
 
 
 def _alert(groups, name, severity=None):

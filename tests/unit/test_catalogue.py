@@ -115,3 +115,31 @@ def test_wrong_api_version_and_broken_yaml():
 def test_missing_file_is_a_clear_error(tmp_path: Path):
     with pytest.raises(CatalogueError, match="file not found"):
         load_catalogue(tmp_path / "nope.yaml")
+
+
+def test_an_empty_catalogue_is_refused():
+    for text in ("apiVersion: sms-metrics/v1\nservices: []\n", "apiVersion: sms-metrics/v1\n"):
+        with pytest.raises(CatalogueError, match="services: the catalogue has no services"):
+            parse_catalogue(text, "sms.yaml")
+
+
+def test_an_sla_target_that_differs_from_its_slo_objective_is_a_warning():
+    from sms_metrics.catalogue.checks import catalogue_warnings
+
+    assert catalogue_warnings(parse_catalogue(GOOD)) == []
+    (warning,) = catalogue_warnings(parse_catalogue(GOOD.replace("objective: 99.9", "objective: 99.5")))
+    assert warning.startswith("services[0].sla.availability_target: 99.9% differs from the objective 99.5%")
+    assert "'availability' of 'checkout'" in warning
+
+
+def test_capacity_units_bound_the_limit():
+    cat = parse_catalogue(GOOD.replace("lead_time: 14d", "lead_time: 14d\n        unit: bytes"))
+    assert cat.services[0].capacity[0].bounds == (0.0, None)
+    pct = GOOD.replace("limit: 0", "limit: 120").replace("lead_time: 14d", "lead_time: 14d\n        unit: percent")
+    with pytest.raises(CatalogueError, match=r"limit 120 is outside the bounds of unit 'percent' \[0, 100\]"):
+        parse_catalogue(pct)
+    custom = GOOD.replace(
+        "lead_time: 14d", "lead_time: 14d\n        unit: count\n        max: 500\n        aggregate: p95"
+    )
+    res = parse_catalogue(custom).services[0].capacity[0]
+    assert res.bounds == (0.0, 500.0) and res.aggregate == "p95"

@@ -72,7 +72,7 @@ def test_flat_series_forecasts_flat_with_no_exhaustion():
 
 def test_constant_zero_at_a_zero_limit_is_exhausted_now():
     f = _forecast(np.zeros(len(t)), limit=0, direction="down")
-    assert f.exhaustion_at == (len(t) - 1) * HOUR and f.status == "urgent"
+    assert f.exhaustion_at == len(t) * HOUR and f.status == "urgent"  # the last value, dated at its step end
 
 
 def test_gaps_are_interpolated_and_noted():

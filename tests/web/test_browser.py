@@ -165,8 +165,8 @@ def test_a_person_works_an_alert_incident_and_the_status_page_shows_it(world, br
     _keyboard_to(page, "Skip to content", first=True)
     page.keyboard.press("Enter")  # past the navigation, into the page's content
     _keyboard_to(page, "Ack → acknowledged")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "Moved to acknowledged." in page.locator("main").inner_text()
     page.get_by_label("Reason (optional, kept in the history)").fill("restarted the database pool")
     page.get_by_role("button", name="Resolve").click()

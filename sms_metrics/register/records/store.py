@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from sms_metrics.errors import RecordInvalid
 from sms_metrics.register.base import History, Link
 from sms_metrics.register.records.kind import RecordKind
 
@@ -76,10 +77,25 @@ def list_query(kind: RecordKind, *, statuses: frozenset[str] | None, filters: di
         if link is not None:
             query = query.where(model.id.in_(linked_ids(kind, link, value)))
         else:
-            query = query.where(getattr(model, kind.filters[name]) == value)
+            column = getattr(model, kind.filters[name])
+            query = query.where(column == _typed(name, column, value))
     if q:
         query = query.where(_search(kind, q.strip()))
     return query
+
+
+def _typed(name: str, column, value: str):
+    """A filter's text as the column's type: ``problem=12`` compares with an integer column."""
+    python = column.type.python_type
+    if python is int:
+        if not value.isdigit() or not 0 < int(value) < 2**31:
+            raise RecordInvalid([f"query.{name}: expected a record id (a whole number), got {value!r}"])
+        return int(value)
+    if python is bool:
+        if value.lower() not in ("true", "false"):
+            raise RecordInvalid([f"query.{name}: expected true or false, got {value!r}"])
+        return value.lower() == "true"
+    return value
 
 
 def _search(kind: RecordKind, q: str):

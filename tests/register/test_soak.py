@@ -1,0 +1,25 @@
+"""Five minutes of mixed load on `sms-metrics serve` (the hour-long run is benchmarks/soak.py): memory,
+open files and p99 latency show no growth beyond the stated bounds and no request fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from sms_metrics.localstack.soak import run_soak
+
+pytestmark = pytest.mark.integration
+RSS_GROWTH_MB_PER_HOUR = 60  # bounds: a leak of a few MB a minute would cross them
+FILES_GROWTH_PER_HOUR = 12
+
+
+def test_five_minutes_of_mixed_load_grow_neither_memory_nor_files(tmp_path):
+    result = run_soak(tmp_path, seconds=300, sample_every=20, webhook_rate=10, read_rate=10)
+    samples = result.samples
+    assert len(samples) >= 14
+    assert sum(s.errors for s in samples) == 0
+    assert sum(s.requests for s in samples) >= 300 * 20 * 0.8  # the load was held
+    assert result.slope("rss_mb", skip=3) < RSS_GROWTH_MB_PER_HOUR, [round(s.rss_mb) for s in samples]
+    assert result.slope("open_files", skip=3) < FILES_GROWTH_PER_HOUR, [s.open_files for s in samples]
+    late = sorted(s.p99_ms for s in samples[-5:])[2]
+    early = sorted(s.p99_ms for s in samples[2:7])[2]
+    assert late < max(3 * early, 200), [round(s.p99_ms) for s in samples]
