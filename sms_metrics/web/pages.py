@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from sms_metrics.errors import RecordNotFound, SignInRequired
+from sms_metrics.errors import RecordNotFound, SignInRequired, SmsError
 from sms_metrics.register.records.access import Principal, require_visible
 from sms_metrics.register.records.api import bearer
 from sms_metrics.register.records.kind import RecordKind
@@ -68,10 +68,7 @@ def _html_errors(app: FastAPI) -> None:
     from sms_metrics.web.register_pages import status_for
 
     for exc_type, handler in list(app.exception_handlers.items()):
-        if (
-            not (isinstance(exc_type, type) and issubclass(exc_type, Exception))
-            or exc_type.__module__ != "sms_metrics.errors"
-        ):
+        if not (isinstance(exc_type, type) and issubclass(exc_type, SmsError)):
             continue
 
         def wrapped(request: Request, exc: Exception, handler=handler):
