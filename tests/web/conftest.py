@@ -94,10 +94,11 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def screenshots(tmp_path_factory) -> Path:
-    """Where the browser tests keep their screenshots: $SMS_SCREENSHOT_DIR, else a temporary directory."""
+def screenshots() -> Path:
+    """Where the browser tests keep their screenshots (the test artefacts): $SMS_SCREENSHOT_DIR, else
+    test-artifacts/screenshots/ of the checkout (git-ignored), overwritten at every run."""
     chosen = os.environ.get("SMS_SCREENSHOT_DIR")
-    where = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    where = Path(chosen) if chosen else Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
     where.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots of the pages: {where}")
     return where

@@ -47,7 +47,8 @@ services:
       - {{name: availability, objective: 99.9, window: 30d, sli: {{probe: 'probe_success{{service="payments"}}'}}}}
       - {{name: latency, objective: 99, window: 30d, sli: {{threshold: {{query: 'probe_duration_seconds{{service="payments"}}', max: 0.5}}}}}}
 """
-OUTAGE_PAST = (NOW - timedelta(days=10, hours=-3), NOW - timedelta(days=10, hours=-4))  # one hour down
+_TEN_DAYS_AGO = (NOW - timedelta(days=10)).replace(hour=3, minute=0)
+OUTAGE_PAST = (_TEN_DAYS_AGO, _TEN_DAYS_AGO + timedelta(hours=1))  # one hour down, inside one UTC day
 OUTAGE_NOW = (NOW - timedelta(minutes=30), NOW + timedelta(minutes=2))
 
 
