@@ -1,5 +1,5 @@
 """The FastAPI application of ``sms-metrics serve``: /healthz, /metrics, /probe, the Alertmanager
-webhook, the register's API (every record kind, tokens) and the scheduled jobs."""
+webhook, the register's API (every record kind, tokens), the pages and the scheduled jobs."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ from sms_metrics.register.records.metrics import RegisterCollector
 from sms_metrics.register.tokens import tokens_router
 from sms_metrics.register.webhook.views import webhook_router
 from sms_metrics.register.webhook.writer import DeliveryWriter, delivery_writer
+from sms_metrics.web import pages
 
 log = logging.getLogger(__name__)
 
@@ -253,4 +254,5 @@ def create_app(
     app.include_router(evidence_router(system, principal))
     for kind in system.records.kinds.values():
         app.include_router(kind_router(kind, system.records, principal))
+    pages.install(app, system, principal)  # sign-in, home, register, reports, public status page
     return app

@@ -92,6 +92,29 @@ class Settings(BaseSettings):
         "1h", description="How long after a deployment a release is watched for burn before it is verified."
     )
     release_check_seconds: float = Field(60, gt=0, description="How often the release watch job runs.")
+    alertmanager_url: str | None = Field(
+        None,
+        description="Alertmanager base URL: firing alerts on the pages and links to them (else ALERTS from Prometheus).",
+    )
+    grafana_url: str | None = Field(
+        None, description="Grafana base URL: the pages link to its sla-overview and service-detail dashboards."
+    )
+    session_idle_minutes: float = Field(30, gt=0, description="A page session unused this long is signed out.")
+    session_max_hours: float = Field(12, gt=0, description="A page session ends this long after sign-in, used or not.")
+    session_cookie_secure: bool | None = Field(
+        None,
+        description="Secure flag of the session cookie; unset: set when the request came over HTTPS "
+        "(directly, or X-Forwarded-Proto from a trusted proxy).",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses whose X-Forwarded-Proto header the pages believe (JSON list)."
+    )
+    pages_cache_seconds: float = Field(
+        60, ge=0, description="How long the pages keep live figures (states, availability)."
+    )
+    pages_prometheus_timeout_seconds: float = Field(
+        5, gt=0, description="Timeout of the pages' own Prometheus and Alertmanager requests (no retries)."
+    )
     log_level: str = Field("INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
     work_dir: Path = Field(Path(".sms-metrics"), description="Where `up` keeps the local stack's data.")
 

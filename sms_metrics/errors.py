@@ -115,3 +115,17 @@ class RegisterTooNew(SmsError):
     """The register database was written by a newer sms-metrics (its schema revision is unknown here)."""
 
     exit_code = 7
+
+
+class AlertmanagerError(SmsError):
+    """Alertmanager could not answer (unreachable, an error status or a body that is not its API's)."""
+
+    exit_code = 4
+
+
+class CsrfRefused(Forbidden):
+    """A page form came without the session's CSRF token, or with a wrong one (HTTP 403)."""
+
+
+class SignInRequired(Unauthorized):
+    """A page needs a signed-in person: no session cookie, or an expired or revoked session."""

@@ -263,6 +263,7 @@ class Service(_Strict):
     description: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     criticality: Literal["high", "medium", "low"] = "medium"
+    public: bool = False  # shown on the public status page (/status)
     sla: SLA | None = None
     slos: list[SLO] = Field(default_factory=list)
     capacity: list[CapacityResource] = Field(default_factory=list)

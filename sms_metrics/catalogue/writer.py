@@ -1,4 +1,4 @@
-"""Write a catalogue back to YAML (empty lists and maps, unset fields and ``disable: false`` left out)."""
+"""Write a catalogue back to YAML (empty lists and maps, unset fields, ``disable: false`` and ``public: false`` left out)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from sms_metrics.catalogue.model import Catalogue
 def _clean(value: Any) -> Any:
     if isinstance(value, dict):
         out = {k: _clean(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v not in (None, {}, []) and not (k == "disable" and v is False)}
+        return {
+            k: v for k, v in out.items() if v not in (None, {}, []) and not (k in ("disable", "public") and v is False)
+        }
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value

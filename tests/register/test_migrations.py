@@ -13,6 +13,7 @@ from sms_metrics.register import kinds, tokens  # noqa: F401  (every table)
 from sms_metrics.register.base import Base
 from sms_metrics.register.db import make_engine
 from sms_metrics.register.migrations import current_revision, known_revisions, upgrade
+from sms_metrics.web import sessions  # noqa: F401  (the page sessions table)
 from tests.integration.conftest import run_cli
 
 

@@ -31,6 +31,7 @@ WHY = {
     "alerting": "Sloth's alerts cannot say this (its own annotations, no burn-rate policies or no-data alert)",
     "sli": "Sloth has no such SLI: it becomes an events SLI",
     "description": "Sloth has no service description",
+    "public": "Sloth has no status page",
 }
 SENTINEL = 987654.0  # a window no SLO uses (11d10h20m54s): replaced by Sloth's template
 

@@ -11,6 +11,7 @@ from sms_metrics.register.kinds import (
     problems,
     releases,
     service_change_proposals,
+    status_updates,
 )
 from sms_metrics.register.records.kind import RecordKind
 
@@ -23,5 +24,6 @@ MODULES = (
     service_change_proposals,
     capacity_plans,
     notification_subscriptions,
+    status_updates,
 )
 KINDS: dict[str, RecordKind] = {m.KIND.name: m.KIND for m in MODULES}

@@ -46,6 +46,8 @@ class Incident(RecordColumns, Base):
             sqlite_where=text(LIFECYCLE.closed_sql()),
             postgresql_where=text(LIFECYCLE.closed_sql()),
         ),
+        # a service's open incidents (home and status pages): counted without reading the service's history
+        Index("ix_incidents_service_status", "service", "status"),
     )
 
     priority: Mapped[str] = mapped_column(String(2))

@@ -4,6 +4,7 @@ from alembic import context
 
 from sms_metrics.register import kinds, tokens  # noqa: F401  (registers every table)
 from sms_metrics.register.base import Base
+from sms_metrics.web import sessions  # noqa: F401  (the page sessions table)
 
 config = context.config
 engine = config.attributes["engine"]
