@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import JSON, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from sms_metrics.register.kinds.contracts import refresh_renewals
 from tests.integration.conftest import run_cli
@@ -176,3 +179,62 @@ def test_supplier_names_are_unique_and_months_can_be_recorded_by_hand(api):
     assert again.status_code == 409 and month["ref"] in again.json()["detail"]
     fixed = api.patch(f"/api/v1/supplier-performance/{month['id']}", json={"availability_percent": 99.95}).json()
     assert fixed["result"] == "met"
+
+
+class ReportBase(DeclarativeBase):
+    pass
+
+
+class StoredReport(ReportBase):
+    """The shape of a stored service report the review reads: service, period, state and figures."""
+
+    __tablename__ = "stored_reports_under_test"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    service: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(30))
+    figures: Mapped[dict] = mapped_column(JSON)
+
+
+def test_a_review_takes_the_sla_slo_from_the_periods_stored_service_report(db):
+    """When the register keeps service reports (kind ``service_report``: service, period, figures), the
+    review's SLA SLO comes from the period's report, not from Prometheus."""
+    start = datetime(2026, 11, 12, tzinfo=UTC)
+    with clocked_client(
+        db.url, start, CATALOGUE, ADMIN, prometheus_url="http://127.0.0.1:9", prometheus_retries=0
+    ) as api:
+        ReportBase.metadata.create_all(api.system.engine)
+        figures = {"slo": "availability", "target_percent": 99.9, "availability_percent": 99.95, "met": True}
+        figures |= {"downtime_seconds": 1320.0, "data_coverage_percent": 100.0, "outages": [{}, {}]}
+        with api.system.sessions.begin() as s:
+            s.add(StoredReport(id=7, status="withdrawn", service="checkout", period="2026-10", figures={"slo": "x"}))
+            s.add(StoredReport(id=8, status="issued", service="checkout", period="2026-10", figures=figures))
+        api.system.records.kinds["service_report"] = SimpleNamespace(model=StoredReport, ref=lambda i: f"SR-{i:06d}")
+        try:
+            review = _new(api, "service-reviews", {"services": ["checkout"], "period": "2026-10"})
+        finally:
+            del api.system.records.kinds["service_report"]
+        availability = review["figures"]["services"][0]["availability"]
+        assert availability["slos"] == [
+            {
+                "slo": "availability",
+                "objective_percent": 99.9,
+                "availability_percent": 99.95,
+                "met": True,
+                "downtime_seconds": 1320.0,
+                "data_coverage_percent": 100.0,
+                "outages": 2,
+                "source": "SR-000008",
+            }
+        ]
+        assert availability["sla"] == {
+            "slo": "availability",
+            "target_percent": 99.9,
+            "availability_percent": 99.95,
+            "met": True,
+        }
+        # without a stored report, Prometheus: unreachable here, so the review says so and is still created
+        other = _new(api, "service-reviews", {"services": ["checkout"], "period": "2026-09"})
+        warnings = other["figures"]["services"][0]["availability"]["warnings"]
+        assert other["figures"]["services"][0]["availability"]["slos"] == []
+        assert len(warnings) == 1 and warnings[0].startswith("availability: not measured: cannot reach Prometheus")
