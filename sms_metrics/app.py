@@ -28,7 +28,6 @@ from sms_metrics.errors import (
     Unauthorized,
     UnknownState,
 )
-from sms_metrics.jobs.forecast import run_capacity_forecasts
 from sms_metrics.jobs.relations import add_jobs as add_relation_jobs
 from sms_metrics.jobs.releases import run_release_watch
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
@@ -38,6 +37,7 @@ from sms_metrics.probing.scheduler import Scheduler
 from sms_metrics.register.capacity.metrics import CapacityCollector
 from sms_metrics.register.db import DatabaseBusy
 from sms_metrics.register.incidents.metrics import IncidentCollector
+from sms_metrics.register.limits import BodyLimit
 from sms_metrics.register.records.api import authenticate, kind_router
 from sms_metrics.register.records.metrics import RegisterCollector
 from sms_metrics.register.tokens import tokens_router
@@ -124,6 +124,12 @@ def _error_handlers(app: FastAPI) -> None:
             return JSONResponse(error_body(exc), status_code=status, headers=headers)
 
         app.add_exception_handler(exc_type, handler)
+
+
+def run_capacity_forecasts(state) -> int:
+    from sms_metrics.jobs.forecast import run_capacity_forecasts as run  # statsmodels: loaded when first needed
+
+    return run(state)
 
 
 def _jobs(state: AppState) -> AsyncIOScheduler:
@@ -214,6 +220,11 @@ def create_app(
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.api_max_body_bytes,
+        skip=frozenset({"/api/v1/webhooks/alertmanager"}),  # it has its own limit, checked after the token
+    )
     principal = authenticate(system)
     app.include_router(probe_router(ProbeGate(targets, modules, settings.probe_allowlist)))
     app.include_router(webhook_router(state))

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
         5000, ge=0, description="How long a write waits for the SQLite lock before the webhook answers 503."
     )
     webhook_max_bytes: int = Field(5 * 1024 * 1024, ge=1024, description="Largest webhook body accepted.")
+    api_max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body of the register API (the webhook has its own limit)."
+    )
     reopen_window_seconds: float = Field(
         3600,
         ge=0,

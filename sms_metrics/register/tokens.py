@@ -105,7 +105,9 @@ def resolve(session: Session | None, secret: str, *, admin: str | None, webhook:
 
 def tokens_router(system, principal):
     """/api/v1/tokens: admins create, list and revoke tokens; /api/v1/whoami tells anyone who they are."""
-    from fastapi import APIRouter, Depends
+    from typing import Annotated
+
+    from fastapi import APIRouter, Depends, Path
 
     from sms_metrics.register.db import transaction
     from sms_metrics.register.records.access import require
@@ -127,7 +129,7 @@ def tokens_router(system, principal):
             return list_tokens(session)
 
     @router.delete("/tokens/{token_id}", response_model=TokenRead, summary="Revoke a token")
-    def revoke(token_id: int, who: Principal = Depends(admin)) -> TokenRead:
+    def revoke(token_id: Annotated[int, Path(ge=1, le=2**31 - 1)], who: Principal = Depends(admin)) -> TokenRead:
         with transaction(system.sessions) as session:
             return revoke_token(session, token_id, now=system.now())
 

@@ -15,6 +15,7 @@ from sms_metrics.core.control import budget_refusal, promql_names
 from sms_metrics.errors import PrometheusError
 from sms_metrics.register.base import Base, Link, RecordColumns, UTCDateTime
 from sms_metrics.register.records.kind import Gate, Lifecycle, LinkField, RecordKind
+from sms_metrics.register.records.schemas import Id
 
 LIFECYCLE = Lifecycle(
     initial="requested",
@@ -63,7 +64,7 @@ class ChangeCreate(BaseModel):
     implementation_plan: str | None = Field(None, max_length=100_000)
     backout_plan: str | None = Field(None, max_length=100_000)
     test_plan: str | None = Field(None, max_length=100_000)
-    configuration_items: list[int] = Field(default_factory=list, description="Ids of the CIs it changes")
+    configuration_items: list[Id] = Field(default_factory=list, description="Ids of the CIs it changes")
 
     @model_validator(mode="after")
     def _window(self) -> ChangeCreate:

@@ -16,7 +16,7 @@ from sms_metrics.register.base import Base, RecordColumns, UTCDateTime
 from sms_metrics.register.kinds.incidents import SERVICE
 from sms_metrics.register.kinds.shared import check_record, check_service, seconds_between
 from sms_metrics.register.records.kind import Lifecycle, LinkField, RecordKind
-from sms_metrics.register.records.schemas import MoveRequest, read_schema
+from sms_metrics.register.records.schemas import Id, MoveRequest, read_schema
 
 LIFECYCLE = Lifecycle(
     initial="received",
@@ -66,7 +66,7 @@ class ComplaintCreate(BaseModel):
 
     title: str = Field(min_length=1, max_length=500)
     description: str | None = Field(None, max_length=100_000, description="What the customer complained about")
-    customer_id: int | None = Field(None, description="The customer (id of a customer record)")
+    customer_id: Id | None = Field(None, description="The customer (id of a customer record)")
     complainant: str | None = Field(None, max_length=200, description="Who complained, and how to reach them")
     service: str | None = Field(None, pattern=SERVICE, description="The catalogue service complained about")
     channel: Literal["email", "phone", "portal", "meeting", "letter", "other"] = "email"
@@ -76,7 +76,7 @@ class ComplaintCreate(BaseModel):
     response_due_at: datetime | None = Field(None, description="When the customer must have a first response")
     resolution_due_at: datetime | None = Field(None, description="When it must be resolved")
     customer_satisfied: bool | None = Field(None, description="Whether the customer accepted the resolution")
-    incidents: list[int] = Field(default_factory=list, description="Ids of the incidents behind it")
+    incidents: list[Id] = Field(default_factory=list, description="Ids of the incidents behind it")
 
 
 class ComplaintFields(BaseModel):

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sms_metrics.register.base import Base, Link, RecordColumns
 from sms_metrics.register.kinds.incidents import SERVICE
+from sms_metrics.register.records.api import RecordId
 from sms_metrics.register.records.kind import Lifecycle, LinkField, RecordKind
+from sms_metrics.register.records.schemas import Id
 
 LIFECYCLE = Lifecycle(
     initial="active",
@@ -48,9 +50,9 @@ class ConfigurationItemCreate(BaseModel):
     service: str | None = Field(None, pattern=SERVICE, description="The catalogue service it belongs to")
     description: str | None = Field(None, max_length=100_000)
     attributes: dict[str, Any] = Field(default_factory=dict, description="Free attributes (version, location...)")
-    depends_on: list[int] = Field(default_factory=list, description="CIs it needs to work")
-    runs_on: list[int] = Field(default_factory=list, description="CIs it is hosted on")
-    part_of: list[int] = Field(default_factory=list, description="CIs it is a part of")
+    depends_on: list[Id] = Field(default_factory=list, description="CIs it needs to work")
+    runs_on: list[Id] = Field(default_factory=list, description="CIs it is hosted on")
+    part_of: list[Id] = Field(default_factory=list, description="CIs it is a part of")
 
 
 def impact(session: Session, ci_id: int) -> list[tuple[int, int, str]]:
@@ -114,7 +116,7 @@ def routes(router, records, visible) -> None:
     from fastapi import Depends
 
     @router.get("/{record_id}/impact", summary="Every CI and service that needs this CI, transitively")
-    def impact_(record_id: int, who=Depends(visible)) -> dict:
+    def impact_(record_id: RecordId, who=Depends(visible)) -> dict:
         return impact_report(records, who, record_id)
 
 

@@ -15,7 +15,7 @@ from sms_metrics.core.priority import impact_of, priority
 from sms_metrics.errors import RecordInvalid
 from sms_metrics.register.base import Base, RecordColumns, UTCDateTime
 from sms_metrics.register.records.kind import Lifecycle, LinkField, RecordKind
-from sms_metrics.register.records.schemas import MoveRequest, RecordRead
+from sms_metrics.register.records.schemas import Id, MoveRequest, RecordRead
 
 LIFECYCLE = Lifecycle(
     initial="new",
@@ -110,7 +110,7 @@ class IncidentCreate(BaseModel):
     impact: int | None = Field(None, ge=1, le=3, description="Default: from the service's criticality")
     assignee: str | None = Field(None, max_length=200)
     runbook_url: str | None = Field(None, max_length=2000)
-    configuration_items: list[int] = Field(default_factory=list, description="Ids of the CIs involved")
+    configuration_items: list[Id] = Field(default_factory=list, description="Ids of the CIs involved")
 
 
 class IncidentRead(RecordRead):
@@ -143,7 +143,7 @@ class IncidentRead(RecordRead):
     response_breached_at: datetime | None = None
     resolution_breached_at: datetime | None = None
     problem_id: int | None = None
-    configuration_items: list[int] = Field(default_factory=list)
+    configuration_items: list[Id] = Field(default_factory=list)
 
 
 class IncidentMove(MoveRequest):

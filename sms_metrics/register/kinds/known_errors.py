@@ -15,6 +15,7 @@ from sms_metrics.register.kinds.incidents import SERVICE, Incident
 from sms_metrics.register.kinds.shared import check_record, check_service
 from sms_metrics.register.records import store
 from sms_metrics.register.records.kind import Lifecycle, LinkField, RecordKind
+from sms_metrics.register.records.schemas import Id
 
 LIFECYCLE = Lifecycle(
     initial="identified",
@@ -51,11 +52,11 @@ class KnownErrorCreate(BaseModel):
     workaround: str | None = Field(None, max_length=100_000, description="What the desk does meanwhile")
     symptoms: str | None = Field(None, max_length=100_000, description="How to recognise it (messages, alerts)")
     fix: str | None = Field(None, max_length=100_000, description="The permanent fix, planned or done")
-    fix_change_id: int | None = Field(None, description="The change that fixes it")
-    problem_id: int | None = Field(None, description="The problem it comes from")
+    fix_change_id: Id | None = Field(None, description="The change that fixes it")
+    problem_id: Id | None = Field(None, description="The problem it comes from")
     owner: str | None = Field(None, max_length=200)
-    incidents: list[int] = Field(default_factory=list, description="Ids of the incidents it explains")
-    configuration_items: list[int] = Field(default_factory=list, description="Ids of the CIs at fault")
+    incidents: list[Id] = Field(default_factory=list, description="Ids of the incidents it explains")
+    configuration_items: list[Id] = Field(default_factory=list, description="Ids of the CIs at fault")
 
 
 def _check(ctx, values: dict) -> None:

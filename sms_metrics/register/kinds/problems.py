@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sms_metrics.register.base import Base, RecordColumns
 from sms_metrics.register.kinds.incidents import SERVICE
 from sms_metrics.register.records.kind import Lifecycle, LinkField, RecordKind
+from sms_metrics.register.records.schemas import Id
 
 LIFECYCLE = Lifecycle(
     initial="proposed",
@@ -46,7 +47,7 @@ class ProblemCreate(BaseModel):
     fingerprint: str | None = Field(None, max_length=64, description="The alert fingerprint whose incidents join it")
     root_cause: str | None = Field(None, max_length=100_000)
     workaround: str | None = Field(None, max_length=100_000)
-    configuration_items: list[int] = Field(default_factory=list)
+    configuration_items: list[Id] = Field(default_factory=list)
 
 
 def after_move(ctx) -> None:

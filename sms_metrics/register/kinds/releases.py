@@ -16,8 +16,9 @@ from sms_metrics.core.control import tests_refusal
 from sms_metrics.core.durations import parse_duration
 from sms_metrics.register.base import Base, RecordColumns, UTCDateTime
 from sms_metrics.register.kinds.incidents import SERVICE
+from sms_metrics.register.records.api import RecordId
 from sms_metrics.register.records.kind import Gate, Lifecycle, LinkField, RecordKind
-from sms_metrics.register.records.schemas import read_schema
+from sms_metrics.register.records.schemas import Id, read_schema
 
 LIFECYCLE = Lifecycle(
     initial="planned",
@@ -71,7 +72,7 @@ class ReleaseCreate(BaseModel):
     planned_at: datetime | None = None
     plan: str | None = Field(None, max_length=100_000, description="How it is deployed and rolled back")
     test_evidence: list[TestResult] = Field(default_factory=list, max_length=1000)
-    changes: list[int] = Field(default_factory=list, description="Ids of the changes it delivers")
+    changes: list[Id] = Field(default_factory=list, description="Ids of the changes it delivers")
 
 
 class ReleaseFields(BaseModel):
@@ -138,7 +139,7 @@ def routes(router, records, visible) -> None:
     from sms_metrics.register.records.access import require
 
     @router.post("/{record_id}/watch", summary="Check a deployed release now (fail, verify or keep watching)")
-    def watch(record_id: int, who=Depends(visible)) -> dict:
+    def watch(record_id: RecordId, who=Depends(visible)) -> dict:
         require(who, "manager", "watch releases")
         outcome = release_watch.check(records.system, record_id)
         return {

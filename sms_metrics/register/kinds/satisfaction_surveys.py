@@ -17,7 +17,7 @@ from sms_metrics.register.base import Base, RecordColumns
 from sms_metrics.register.kinds.incidents import SERVICE
 from sms_metrics.register.kinds.shared import check_record, check_service
 from sms_metrics.register.records.kind import Lifecycle, RecordKind
-from sms_metrics.register.records.schemas import read_schema
+from sms_metrics.register.records.schemas import MAX_ID, Id, read_schema
 
 LIFECYCLE = Lifecycle(
     initial="collecting",
@@ -62,7 +62,7 @@ class SurveyCreate(BaseModel):
     respondents: int = Field(ge=1, le=10_000_000, description="How many answered")
     invited: int | None = Field(None, ge=1, description="How many were asked (for the response rate)")
     title: str = Field("", max_length=500, description="Default: the service and period")
-    customer_id: int | None = Field(None, description="The customer surveyed (id of a customer record)")
+    customer_id: Id | None = Field(None, description="The customer surveyed (id of a customer record)")
     method: str = Field("survey", pattern=r"^(survey|interview|feedback-form|review-meeting|other)$")
     conducted_by: str | None = Field(None, max_length=200)
     comments: str | None = Field(None, max_length=100_000, description="What respondents said")
@@ -122,7 +122,7 @@ def routes(router, records, visible) -> None:
     @router.get("/trend", summary="The score of a service per period, with the change against the previous one")
     def trend_route(
         service: str = Query(..., max_length=200, pattern=SERVICE),
-        customer: int | None = Query(None, ge=1),
+        customer: int | None = Query(None, ge=1, le=MAX_ID),
         who=Depends(visible),
     ) -> dict:
         return trend(records, who, service, customer)

@@ -17,8 +17,9 @@ from sms_metrics.core.relations import period_dates, valid_period
 from sms_metrics.register.base import Base, RecordColumns, UTCDateTime
 from sms_metrics.register.kinds.review_figures import review_figures
 from sms_metrics.register.kinds.shared import check_record, write_record
+from sms_metrics.register.records.api import RecordId
 from sms_metrics.register.records.kind import Lifecycle, LinkField, RecordKind
-from sms_metrics.register.records.schemas import read_schema
+from sms_metrics.register.records.schemas import Id, read_schema
 
 LIFECYCLE = Lifecycle(
     initial="planned",
@@ -70,7 +71,7 @@ class ReviewCreate(BaseModel):
     services: list[str] = Field(min_length=1, max_length=100, description="Catalogue services reviewed")
     period: str = Field(description="The period reviewed: 2026-10, 2026-Q4, 2026 or 2026-10-01..2027-01-01")
     title: str = Field("", max_length=500, description="Default: the services and the period")
-    customer_id: int | None = Field(None, description="The customer met (id of a customer record)")
+    customer_id: Id | None = Field(None, description="The customer met (id of a customer record)")
     meeting_at: datetime | None = Field(None, description="When the meeting takes place")
     location: str | None = Field(None, max_length=500, description="Room or call link")
     owner: str | None = Field(None, max_length=200, description="Who leads the review (service level manager)")
@@ -139,7 +140,7 @@ def routes(router, records, visible) -> None:
     from fastapi import Depends
 
     @router.post("/{record_id}/refresh", summary="Read the review period's figures again")
-    def refresh_route(record_id: int, who=Depends(visible)) -> dict:
+    def refresh_route(record_id: RecordId, who=Depends(visible)) -> dict:
         return refresh(records, who, record_id).model_dump(mode="json")
 
 

@@ -2,16 +2,18 @@
 read, change, history and transitions. Every route needs a bearer token (``authenticate``)."""
 
 import inspect
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from sms_metrics.errors import Unauthorized
 from sms_metrics.register.records.access import Principal, require_visible
 from sms_metrics.register.records.kind import RecordKind
-from sms_metrics.register.records.schemas import HistoryRow, MoveRequest, update_schema
+from sms_metrics.register.records.schemas import MAX_ID, HistoryRow, MoveRequest, update_schema
 from sms_metrics.register.records.service import Records
 from sms_metrics.register.tokens import resolve
+
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id (the number of its reference)")]
 
 
 def bearer(request: Request) -> str:
@@ -80,14 +82,14 @@ def kind_router(kind: RecordKind, records: Records, principal) -> APIRouter:
         return records.create(kind, who, body)
 
     @router.get("/{record_id}", response_model=read, summary=f"One {kind.title}")
-    def get(record_id: int, who: Principal = Depends(visible)) -> Any:
+    def get(record_id: RecordId, who: Principal = Depends(visible)) -> Any:
         return records.get(kind, who, record_id)
 
     update_body = kind.update or update_schema(kind.create)
 
     @router.patch("/{record_id}", response_model=read, summary=f"Change fields of a {kind.title}")
     def patch(
-        record_id: int,
+        record_id: RecordId,
         body: update_body,  # type: ignore[valid-type]
         who: Principal = Depends(visible),
         reason: str | None = Query(None, max_length=10_000, description="Why; kept in the history"),
@@ -95,13 +97,13 @@ def kind_router(kind: RecordKind, records: Records, principal) -> APIRouter:
         return records.update(kind, who, record_id, body, reason=reason)
 
     @router.get("/{record_id}/history", response_model=list[HistoryRow], summary=f"History of a {kind.title}")
-    def history(record_id: int, who: Principal = Depends(visible)) -> Any:
+    def history(record_id: RecordId, who: Principal = Depends(visible)) -> Any:
         return records.history(kind, who, record_id)
 
     move_body = kind.move_body or MoveRequest
 
     @router.post("/{record_id}/transitions", response_model=read, summary=f"Move a {kind.title} ({states})")
-    def move(record_id: int, body: move_body, who: Principal = Depends(visible)) -> Any:  # type: ignore[valid-type]
+    def move(record_id: RecordId, body: move_body, who: Principal = Depends(visible)) -> Any:  # type: ignore[valid-type]
         extra = body.model_dump(exclude={"to", "reason", "override"}, exclude_unset=True)
         return records.move(kind, who, record_id, body.to, reason=body.reason, override=body.override, body=extra)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
+
+MAX_ID = 2**31 - 1  # the largest record id either database stores
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class RecordRead(BaseModel):

@@ -78,27 +78,23 @@ def list_query(kind: RecordKind, *, statuses: frozenset[str] | None, filters: di
             query = query.where(model.id.in_(linked_ids(kind, link, value)))
         else:
             column = getattr(model, kind.filters[name])
-            query = query.where(column == typed(column, name, value))
+            query = query.where(column == _typed(name, column, value))
     if q:
         query = query.where(_search(kind, q.strip()))
     return query
 
 
-def typed(column, name: str, value: str):
-    """A query string as the column's type: PostgreSQL does not compare an integer column with text."""
-    try:
-        kind = column.type.python_type
-    except NotImplementedError:
-        return value
-    if kind is bool:
-        if value.lower() not in ("true", "false", "1", "0"):
-            raise RecordInvalid([f"query.{name}: true or false, not {value!r}"])
-        return value.lower() in ("true", "1")
-    if kind is int:
-        try:
-            return int(value)
-        except ValueError:
-            raise RecordInvalid([f"query.{name}: a number, not {value!r}"]) from None
+def _typed(name: str, column, value: str):
+    """A filter's text as the column's type: ``problem=12`` compares with an integer column."""
+    python = column.type.python_type
+    if python is int:
+        if not value.isdigit() or not 0 < int(value) < 2**31:
+            raise RecordInvalid([f"query.{name}: expected a record id (a whole number), got {value!r}"])
+        return int(value)
+    if python is bool:
+        if value.lower() not in ("true", "false"):
+            raise RecordInvalid([f"query.{name}: expected true or false, got {value!r}"])
+        return value.lower() == "true"
     return value
 
 
