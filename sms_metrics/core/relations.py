@@ -12,10 +12,12 @@ from datetime import date, datetime, timedelta
 from sms_metrics.core.periods import Period, parse_period
 from sms_metrics.errors import PeriodError
 
-_YEAR = re.compile(r"^(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+YEARS = r"(?:19[7-9]\d|2[01]\d\d)"  # 1970 to 2199 (the engine's timestamps stop in 2262)
+_YEAR = re.compile(rf"^({YEARS})$")
+_QUARTER = re.compile(rf"^({YEARS})-Q([1-4])$")
+_MONTH = re.compile(rf"^({YEARS})-(0[1-9]|1[0-2])$")
+_RANGE = re.compile(rf"^({YEARS}-\d{{2}}-\d{{2}})\.\.({YEARS}-\d{{2}}-\d{{2}})$")
+MONTH = rf"^{YEARS}-(0[1-9]|1[0-2])$"
 PERIOD_FORMS = "a month (2026-10), a quarter (2026-Q4), a year (2026) or a date range (2026-10-01..2027-01-01)"
 
 

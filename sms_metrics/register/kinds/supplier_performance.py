@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sms_metrics.catalogue.model import NAME_PATTERN
 from sms_metrics.core.periods import month_period
-from sms_metrics.core.relations import performance_result
+from sms_metrics.core.relations import MONTH, performance_result
 from sms_metrics.errors import Conflict
 from sms_metrics.register.base import Base, RecordColumns, UTCDateTime
 from sms_metrics.register.records.kind import Lifecycle, RecordKind
@@ -31,7 +31,6 @@ LIFECYCLE = Lifecycle(
     },
     closed=frozenset({"reviewed"}),
 )
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class SupplierPerformance(RecordColumns, Base):
