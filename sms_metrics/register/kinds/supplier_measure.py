@@ -11,17 +11,25 @@ change goes back to ``measured``."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
 from sms_metrics.catalogue.model import Catalogue
-from sms_metrics.core.relations import ContractTerms, changed_fields, governing_contract, performance_result
+from sms_metrics.core.relations import (
+    MONTH,
+    ContractTerms,
+    changed_fields,
+    governing_contract,
+    performance_result,
+    period_dates,
+)
 from sms_metrics.errors import InputError
 from sms_metrics.register.db import transaction
 from sms_metrics.register.kinds.contracts import BINDING, Contract
-from sms_metrics.register.kinds.supplier_performance import KIND, MONTH, SupplierPerformance, month_of
+from sms_metrics.register.kinds.supplier_performance import KIND, SupplierPerformance, month_of
 from sms_metrics.register.kinds.suppliers import MEASURED, Supplier
 from sms_metrics.register.records import store
 from sms_metrics.register.records.access import SYSTEM, Principal
@@ -64,12 +72,9 @@ class Outcome:
 
 
 def _month(period: str) -> tuple[date, date]:
-    import re
-
     if not re.match(MONTH, period or ""):
         raise InputError(f"period {period!r}: supplier performance is monthly, give a month such as 2026-10")
-    y, m = (int(x) for x in period.split("-"))
-    return date(y, m, 1), date(y + (m == 12), m % 12 + 1, 1)
+    return period_dates(period)
 
 
 def _terms(row: Contract) -> ContractTerms:
