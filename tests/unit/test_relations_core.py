@@ -108,3 +108,12 @@ def test_fulfilment_time_comes_from_the_type_else_the_sla():
 
 def test_changed_fields_compare_floats_with_a_tolerance():
     assert changed_fields({"a": 1.0, "b": [1], "c": "x"}, {"a": 1.0 + 1e-12, "b": [1], "c": "y"}) == ["c"]
+
+
+def test_supplier_performance_is_measured_by_calendar_month_only():
+    from sms_metrics.errors import InputError
+    from sms_metrics.register.kinds.supplier_measure import measure
+
+    for bad in ("2026-Q4", "2026", "2026-10-01..2026-11-01", "2270-10", "0000-10", "2026-13", ""):
+        with pytest.raises(InputError, match="supplier performance is monthly, give a month such as 2026-10"):
+            measure(None, bad)  # refused before the register or Prometheus is read
