@@ -34,7 +34,10 @@ class LocalPostgres:
 
     def _run(self, *cmd: str) -> None:
         full = ["runuser", "-u", "postgres", "--", *cmd] if self.as_root else list(cmd)
-        done = subprocess.run(full, capture_output=True, text=True)
+        try:
+            done = subprocess.run(full, capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired as exc:
+            raise LocalStackError(f"{' '.join(cmd[:2])} did not finish in 120 s") from exc
         if done.returncode:
             raise LocalStackError(f"{' '.join(cmd[:2])} failed: {(done.stderr or done.stdout).strip()[-400:]}")
 
@@ -57,8 +60,10 @@ class LocalPostgres:
         return self
 
     def restart(self) -> None:
-        """Stop the server at once (as a crash would) and start it again."""
-        self._run(_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "restart")
+        """Stop the server at once (as a crash would) and start it again. The log file keeps the new
+        server's output off this process's pipes (otherwise the call waits for the server to exit)."""
+        data = str(self.dir / "data")
+        self._run(_bin("pg_ctl"), "-D", data, "-l", str(self.dir / "log"), "-m", "immediate", "-w", "restart")
 
     def stop(self) -> None:
         with contextlib.suppress(LocalStackError):
