@@ -1,7 +1,7 @@
 """Contracts
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0019
+Revises: 0018
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from sms_metrics.register.migrations import record_columns
 
-revision = "0015"
-down_revision = "0014"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Request types, with the built-in types a new register starts with
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0021
+Revises: 0020
 """
 
 from datetime import UTC, datetime
@@ -12,8 +12,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0017"
-down_revision = "0016"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

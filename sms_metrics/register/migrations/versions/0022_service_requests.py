@@ -1,7 +1,7 @@
 """Service requests
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0022
+Revises: 0021
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0018"
-down_revision = "0017"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Suppliers
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0018
+Revises: 0017
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from sms_metrics.register.migrations import record_columns
 
-revision = "0014"
-down_revision = "0013"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

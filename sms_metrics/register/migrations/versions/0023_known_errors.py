@@ -1,7 +1,7 @@
 """Known errors
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0023
+Revises: 0022
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from sms_metrics.register.migrations import record_columns
 
-revision = "0019"
-down_revision = "0018"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
