@@ -31,6 +31,7 @@ from sms_metrics.errors import (
     UnknownState,
 )
 from sms_metrics.evidence.api import evidence_router
+from sms_metrics.jobs.relations import add_jobs as add_relation_jobs
 from sms_metrics.jobs.releases import run_release_watch
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from sms_metrics.notify.worker import NotificationWorker
@@ -177,6 +178,7 @@ def _jobs(state: AppState) -> AsyncIOScheduler:
     )
     if settings.forecast_on_start:
         jobs.add_job(forecast, "date", max_instances=1)
+    add_relation_jobs(jobs, state)
     return jobs
 
 

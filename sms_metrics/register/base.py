@@ -89,9 +89,9 @@ def _plain(value: object) -> object:
 
 def text_of(value: object) -> str | None:
     """How a value is written into a history row: scalars as text, lists of names or ids joined by
-    commas, structured values (test results, attributes) as JSON."""
-    if value is None:
-        return None
+    commas, structured values (test results, attributes) as JSON, an empty list as no value."""
+    if value is None or (isinstance(value, list | tuple | set) and not value):
+        return None  # an empty list is no value, like an empty link field
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, list | tuple | set) and all(isinstance(v, str | int) for v in value):
@@ -113,7 +113,8 @@ def record_changes(
 ) -> None:
     """Append a history row per changed field, in the caller's transaction."""
     for field, (old, new) in changes.items():
-        if old != new:
+        before, after = text_of(old), text_of(new)
+        if old != new and before != after:
             session.add(
                 History(
                     record_kind=kind,
@@ -121,8 +122,8 @@ def record_changes(
                     actor=actor,
                     at=at,
                     field=field,
-                    old=text_of(old),
-                    new=text_of(new),
+                    old=before,
+                    new=after,
                     reason=reason,
                 )
             )

@@ -297,3 +297,26 @@ def _shell(service: Service, period_text: str, now: datetime, extra_windows: Win
     probe = parse_period(period_text, _tz(service), now=now)
     windows = windows_of(extra_windows, service.name, probe.start, probe.end)
     return plan_service(service, period_text, now=now, windows=windows)
+
+
+def measure_service(
+    prom: PrometheusPort,
+    service: Service,
+    period_text: str,
+    *,
+    now: datetime | None = None,
+    extra_windows: list | None = None,
+) -> ServiceReport:
+    """One service measured over ``period_text`` (every SLO of it), as ``measure_catalogue`` measures it;
+    ``extra_windows``: maintenance windows to exclude besides the catalogue's."""
+    catalogue = Catalogue(apiVersion="sms-metrics/v1", services=[service])
+    [report] = measure_catalogue(
+        prom,
+        catalogue,
+        period_text,
+        service=service.name,
+        now=now,
+        concurrency=1,
+        extra_windows={service.name: list(extra_windows or [])},
+    )
+    return report

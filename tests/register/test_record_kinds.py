@@ -52,11 +52,15 @@ def paths(kind) -> dict[str, list[str]]:
 _n = itertools.count()
 
 
+UNIQUE = ("resource", "name", "supplier")  # one current plan per resource, unique names, one month per supplier
+
+
 def example(kind) -> dict:
-    """The kind's example; a capacity plan's resource made unique (one current plan per resource)."""
+    """The kind's example, with the fields some kinds keep unique made unique."""
     body = dict(kind.example)
-    if "resource" in body:
-        body["resource"] = f"{body['resource']}-{next(_n)}"
+    for key in UNIQUE:
+        if key in body:
+            body[key] = f"{body[key]}-{next(_n)}"
     return body
 
 
@@ -86,8 +90,8 @@ def test_create_gives_a_reference_the_initial_state_and_the_fields(api, name):
     assert rec["ref"] == f"{kind.prefix}-{rec['id']:06d}"
     assert rec["status"] == kind.state_of(dict(kind.example, type=kind.example.get("type")))
     expected = kind.create.model_validate(kind.example).model_dump(mode="json")
-    assert {f: rec[f] for f in kind.example if f != "resource"} == {
-        f: expected[f] for f in kind.example if f != "resource"
+    assert {f: rec[f] for f in kind.example if f not in UNIQUE} == {
+        f: expected[f] for f in kind.example if f not in UNIQUE
     }
     assert api.get(f"/api/v1/{kind.path}/{rec['id']}").json() == rec
     listed = api.get(f"/api/v1/{kind.path}", params={"q": rec["ref"]})

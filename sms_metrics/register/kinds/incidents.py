@@ -192,16 +192,15 @@ def on_update(ctx, row, changes: dict) -> None:
             row.resolution_warn_at = values["resolution_warn_at"]
 
 
-def leave_pending(row, catalogue, now: datetime) -> None:
-    """The resolution clock was paused: move its due time out by the paused service time."""
-    if row.pending_since is not None and row.resolution_due_at is not None:
-        warn = row.resolution_warn_at if row.resolution_warned_at is None else None
-        due, warn = after_pause(
-            clock_terms(catalogue, row.service), row.resolution_due_at, warn, row.pending_since, now
-        )
-        row.resolution_due_at = due
+def leave_pending(row, catalogue, now: datetime, clock: str = "resolution") -> None:
+    """The ``clock`` (``<clock>_due_at``...) was paused: move its due time out by the paused service time."""
+    due_at = getattr(row, f"{clock}_due_at")
+    if row.pending_since is not None and due_at is not None:
+        warn = getattr(row, f"{clock}_warn_at") if getattr(row, f"{clock}_warned_at") is None else None
+        due, warn = after_pause(clock_terms(catalogue, row.service), due_at, warn, row.pending_since, now)
+        setattr(row, f"{clock}_due_at", due)
         if warn is not None:
-            row.resolution_warn_at = warn
+            setattr(row, f"{clock}_warn_at", warn)
     row.pending_since = None
 
 

@@ -1,5 +1,5 @@
 """Problems (ISO/IEC 20000-1 8.2): proposed by the register when incidents repeat, or raised by people;
-investigated until the root cause is known, then resolved."""
+investigated until the root cause is known (which creates its known error), then resolved."""
 
 from __future__ import annotations
 
@@ -50,6 +50,13 @@ class ProblemCreate(BaseModel):
     configuration_items: list[Id] = Field(default_factory=list)
 
 
+def after_move(ctx) -> None:
+    """Reaching root_cause_known creates the problem's known error (``known_errors.from_problem``)."""
+    from sms_metrics.register.kinds.known_errors import from_problem
+
+    from_problem(ctx)
+
+
 KIND = RecordKind(
     name="problem",
     path="problems",
@@ -70,5 +77,6 @@ KIND = RecordKind(
         "close": "closed",
     },
     example={"title": "Checkout pods run out of memory under load", "service": "checkout"},
+    after_move=after_move,
     description="Causes of repeated incidents; proposed when three incidents repeat within seven days.",
 )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sms_metrics.register.base import Base, RecordColumns
 from sms_metrics.register.records.kind import Lifecycle, LinkField, RecordKind
+from sms_metrics.register.records.schemas import Id
 
 LIFECYCLE = Lifecycle(
     initial="published",
@@ -39,7 +40,7 @@ class StatusUpdateCreate(BaseModel):
     )
     message: str = Field(min_length=1, max_length=5000, description="What customers read on the status page")
     services: list[str] = Field(min_length=1, max_length=200, description="Catalogue services it is about")
-    incidents: list[int] = Field(default_factory=list, description="Ids of the incidents it reports on")
+    incidents: list[Id] = Field(default_factory=list, description="Ids of the incidents it reports on")
 
 
 KIND = RecordKind(

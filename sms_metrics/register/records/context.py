@@ -25,6 +25,7 @@ class WriteContext:
     system: System
     records: Records
     notes: list[str] = field(default_factory=list)  # said back to the caller after the write
+    links: dict[str, list] = field(default_factory=dict)  # a new record's link fields, for before_create
 
     @property
     def catalogue(self):

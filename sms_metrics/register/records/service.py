@@ -154,6 +154,7 @@ class Records:
         link_values = {f: list(values.pop(f, None) or []) for f in kind.links}
         self.check_links(ctx, kind, link_values)
         if kind.before_create:
+            ctx.links = link_values
             kind.before_create(ctx, values)
         row = kind.model(**values, status=kind.state_of(values), created_at=ctx.now, updated_at=ctx.now)
         ctx.session.add(row)
