@@ -30,6 +30,7 @@ from sms_metrics.errors import (
 )
 from sms_metrics.jobs.forecast import run_capacity_forecasts
 from sms_metrics.jobs.releases import run_release_watch
+from sms_metrics.jobs.reviews import schedule as schedule_delivery_jobs
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from sms_metrics.probing.config import load_probe_files
 from sms_metrics.probing.endpoint import ProbeGate, probe_router
@@ -37,8 +38,11 @@ from sms_metrics.probing.scheduler import Scheduler
 from sms_metrics.register.capacity.metrics import CapacityCollector
 from sms_metrics.register.db import DatabaseBusy
 from sms_metrics.register.incidents.metrics import IncidentCollector
+from sms_metrics.register.kinds import DUES
+from sms_metrics.register.kinds.reviews import OverdueCollector
 from sms_metrics.register.records.api import authenticate, kind_router
 from sms_metrics.register.records.metrics import RegisterCollector
+from sms_metrics.register.services import services_router
 from sms_metrics.register.tokens import tokens_router
 from sms_metrics.register.webhook.views import webhook_router
 from sms_metrics.register.webhook.writer import DeliveryWriter, delivery_writer
@@ -68,6 +72,9 @@ class ServiceMetrics:
             "Resources the forecast job could not forecast (insufficient data, no model)",
             ["service", "resource"],
             registry=registry,
+        )
+        self.review_flags = Counter(
+            "sms_review_flags_total", "Records the review job flagged overdue, by kind", ["kind"], registry=registry
         )
 
 
@@ -157,6 +164,7 @@ def _jobs(state: AppState) -> AsyncIOScheduler:
     )
     if settings.forecast_on_start:
         jobs.add_job(forecast, "date", max_instances=1)
+    schedule_delivery_jobs(jobs, state, guarded)
     return jobs
 
 
@@ -175,6 +183,7 @@ def create_app(
     registry.register(IncidentCollector(system.readers))
     registry.register(CapacityCollector(system.readers))
     registry.register(RegisterCollector(system.readers, system.records.kinds))
+    registry.register(OverdueCollector(system, DUES))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -216,6 +225,7 @@ def create_app(
     app.include_router(probe_router(ProbeGate(targets, modules, settings.probe_allowlist)))
     app.include_router(webhook_router(state))
     app.include_router(tokens_router(system, principal))
+    app.include_router(services_router(system, principal))
     for kind in system.records.kinds.values():
         app.include_router(kind_router(kind, system.records, principal))
     return app

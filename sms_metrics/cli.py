@@ -56,12 +56,13 @@ def report_availability(
     ),
     fmt: str = typer.Option("json", "--format", "-f", help="json, md, csv or html."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+    save: bool = typer.Option(False, "--save", help="Keep each report as a service-report record in the register."),
 ):
     """Measure availability against each SLA and print the service report (exit 3 when a service has no data)."""
     from sms_metrics.commands.report import run_availability_report
 
     code = run_availability_report(
-        ctx.obj, catalogue=catalogue, prometheus=prometheus, service=service, period=period, fmt=fmt, out=out
+        ctx.obj, catalogue=catalogue, prometheus=prometheus, service=service, period=period, fmt=fmt, out=out, save=save
     )
     raise typer.Exit(code)
 

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         "1h", description="How long after a deployment a release is watched for burn before it is verified."
     )
     release_check_seconds: float = Field(60, gt=0, description="How often the release watch job runs.")
+    review_check_seconds: float = Field(
+        3600, gt=0, description="How often the review job flags overdue reviews and nonconformities."
+    )
+    service_report_day: int = Field(1, ge=1, le=28, description="Day of the month the service reports are saved.")
+    service_report_hour_utc: int = Field(2, ge=0, le=23, description="Hour (UTC) of the monthly service reports.")
     log_level: str = Field("INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
     work_dir: Path = Field(Path(".sms-metrics"), description="Where `up` keeps the local stack's data.")
 

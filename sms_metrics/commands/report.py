@@ -46,6 +46,27 @@ def change_windows(settings: Settings, catalogue, period: str) -> dict[str, list
     return windows
 
 
+def _fixed(period: str) -> bool:
+    from sms_metrics.register.kinds.service_reports import PERIOD
+
+    return bool(PERIOD.match(period))
+
+
+def save_reports(settings: Settings, catalogue, reports: list[dict]) -> None:
+    """``--save``: each report kept as the service-report record of its service and period."""
+    from sms_metrics.bootstrap import build
+    from sms_metrics.register.kinds.report_saving import save_report
+    from sms_metrics.register.records.cli import cli_principal
+
+    system = build(settings, catalogue=catalogue)
+    try:
+        for r in reports:
+            saved = save_report(system.records, cli_principal(None), r, source="cli")
+            log.info("saved %s (%s %s, version %d)", saved.ref, r["service"], r["period"]["label"], saved.version)
+    finally:
+        system.close()
+
+
 def produce_reports(settings: Settings, *, catalogue, prom, service, period, show_progress=True) -> list[dict]:
     """Measure and return report dicts, with a progress bar on stderr for many services."""
     total = 1 if service else len(catalogue.services)
@@ -81,6 +102,7 @@ def run_availability_report(
     period: str | None,
     fmt: str,
     out: Path | None,
+    save: bool = False,
 ) -> int:
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r} is not supported: use one of {', '.join(FORMATS)}")
@@ -89,8 +111,12 @@ def run_availability_report(
         cat.service(service)
     prom = PrometheusHTTP.from_settings(settings, prometheus)
     period = period or previous_month(datetime.now(UTC)).label
+    if save and not _fixed(period):
+        raise InputError(f"--save keeps the report of a month or a date range, not of {period!r}")
     log.info("measuring %s over %s from %s", service or f"{len(cat.services)} services", period, prom.url)
     reports = produce_reports(settings, catalogue=cat, prom=prom, service=service, period=period)
+    if save:
+        save_reports(settings, cat, reports)
     text = render(reports, fmt, single=bool(service))
     if out:
         out.write_text(text)

@@ -89,8 +89,8 @@ def _plain(value: object) -> object:
 
 def text_of(value: object) -> str | None:
     """How a value is written into a history row: scalars as text, lists of names or ids joined by
-    commas, structured values (test results, attributes) as JSON."""
-    if value is None:
+    commas, structured values (test results, attributes) as JSON. An empty list is no value, as for links."""
+    if value is None or (isinstance(value, list | tuple | set) and not value):
         return None
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -113,7 +113,7 @@ def record_changes(
 ) -> None:
     """Append a history row per changed field, in the caller's transaction."""
     for field, (old, new) in changes.items():
-        if old != new:
+        if old != new and text_of(old) != text_of(new):
             session.add(
                 History(
                     record_kind=kind,

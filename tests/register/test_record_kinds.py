@@ -52,11 +52,18 @@ def paths(kind) -> dict[str, list[str]]:
 _n = itertools.count()
 
 
+UNIQUE = {"capacity_plan": "resource", "service_report": "period"}  # one current plan per resource, one
+# report per service and period: the examples' values are made unique
+
+
 def example(kind) -> dict:
-    """The kind's example; a capacity plan's resource made unique (one current plan per resource)."""
+    """The kind's example, its unique field (UNIQUE) given a new value each time."""
     body = dict(kind.example)
-    if "resource" in body:
-        body["resource"] = f"{body['resource']}-{next(_n)}"
+    n = next(_n)
+    if UNIQUE.get(kind.name) == "resource":
+        body["resource"] = f"{body['resource']}-{n}"
+    if UNIQUE.get(kind.name) == "period":
+        body["period"] = f"{2000 + n // 12}-{n % 12 + 1:02d}"
     return body
 
 
@@ -86,9 +93,8 @@ def test_create_gives_a_reference_the_initial_state_and_the_fields(api, name):
     assert rec["ref"] == f"{kind.prefix}-{rec['id']:06d}"
     assert rec["status"] == kind.state_of(dict(kind.example, type=kind.example.get("type")))
     expected = kind.create.model_validate(kind.example).model_dump(mode="json")
-    assert {f: rec[f] for f in kind.example if f != "resource"} == {
-        f: expected[f] for f in kind.example if f != "resource"
-    }
+    same = [f for f in kind.example if f != UNIQUE.get(kind.name)]
+    assert {f: rec[f] for f in same} == {f: expected[f] for f in same}
     assert api.get(f"/api/v1/{kind.path}/{rec['id']}").json() == rec
     listed = api.get(f"/api/v1/{kind.path}", params={"q": rec["ref"]})
     assert [r["id"] for r in listed.json()] == [rec["id"]] and listed.headers["X-Total-Count"] == "1"

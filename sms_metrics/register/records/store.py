@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from sms_metrics.errors import RecordInvalid
 from sms_metrics.register.base import History, Link
 from sms_metrics.register.records.kind import RecordKind
 
@@ -76,10 +77,29 @@ def list_query(kind: RecordKind, *, statuses: frozenset[str] | None, filters: di
         if link is not None:
             query = query.where(model.id.in_(linked_ids(kind, link, value)))
         else:
-            query = query.where(getattr(model, kind.filters[name]) == value)
+            column = getattr(model, kind.filters[name])
+            query = query.where(column == _typed(column, name, value))
     if q:
         query = query.where(_search(kind, q.strip()))
     return query
+
+
+def _typed(column, name: str, value: str):
+    """A query parameter as the column's type (PostgreSQL compares no integer with text)."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return value
+    if kind is bool:
+        if value.lower() not in ("true", "false", "1", "0"):
+            raise RecordInvalid([f"query.{name}: {value!r} is not true or false"])
+        return value.lower() in ("true", "1")
+    if kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            raise RecordInvalid([f"query.{name}: {value!r} is not a number"]) from None
+    return value
 
 
 def _search(kind: RecordKind, q: str):
