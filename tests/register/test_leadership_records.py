@@ -139,6 +139,8 @@ def test_a_finding_raises_a_nonconformity_and_the_report_raises_the_rest(api):
     first = ncs[raised[0]]
     assert (first["severity"], first["source"], first["finding"], first["clause"]) == ("major", "audit", 1, "8.5.1.3")
     assert ncs[raised[2]]["severity"] == "minor"
+    bad = api.get("/api/v1/nonconformities", params={"audit": "first"})
+    assert bad.status_code == 422 and "query.audit: 'first' is not a number" in bad.json()["detail"]
 
 
 def test_a_nonconformity_closes_only_once_its_corrective_actions_are_done(api):
@@ -214,3 +216,27 @@ def test_management_review_inputs_equal_what_the_api_lists_for_the_period(api):
     assert again["inputs"]["sla"] == inputs["sla"] and again["inputs_at"] != mr["inputs_at"]
     move(api, "management-reviews", mr["id"], "held", "closed")
     assert api.post(f"/api/v1/management-reviews/{mr['id']}/inputs").status_code == 409
+
+
+def test_gathering_a_reviews_inputs_does_not_hold_the_write_lock(api, db, monkeypatch):
+    """On SQLite the write session takes the lock at its first statement: gathering (which may wait for
+    Prometheus) comes before it, so another writer is not kept waiting meanwhile."""
+    if not db.url.startswith("sqlite"):
+        pytest.skip("the write lock is SQLite's")
+    import sqlite3
+
+    from sms_metrics.register.kinds import review_inputs
+
+    gather, seen = review_inputs.gather, []
+
+    def gather_while_writing(*args, **kw):
+        con = sqlite3.connect(db.url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")  # raises "database is locked" if the review's write held the lock
+        con.execute("ROLLBACK")
+        con.close()
+        seen.append(True)
+        return gather(*args, **kw)
+
+    monkeypatch.setattr(review_inputs, "gather", gather_while_writing)
+    assert create(api, "management-reviews", period="2026-10")["inputs"]["period"]["label"] == "2026-10"
+    assert seen == [True]
