@@ -28,7 +28,6 @@ from sms_metrics.errors import (
     Unauthorized,
     UnknownState,
 )
-from sms_metrics.jobs.forecast import run_capacity_forecasts
 from sms_metrics.jobs.releases import run_release_watch
 from sms_metrics.jobs.reviews import schedule as schedule_delivery_jobs
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
@@ -130,6 +129,12 @@ def _error_handlers(app: FastAPI) -> None:
             return JSONResponse(error_body(exc), status_code=status, headers=headers)
 
         app.add_exception_handler(exc_type, handler)
+
+
+def run_capacity_forecasts(state) -> int:
+    from sms_metrics.jobs.forecast import run_capacity_forecasts as run  # statsmodels: loaded when first needed
+
+    return run(state)
 
 
 def _jobs(state: AppState) -> AsyncIOScheduler:

@@ -9,15 +9,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from sms_metrics.adapters.notifier import Notifier, NullNotifier, WebhookNotifier
-from sms_metrics.adapters.prometheus import PrometheusHTTP, PrometheusPort
 from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.config import Settings
 from sms_metrics.register.db import make_engine, session_factory
+
+if TYPE_CHECKING:
+    from sms_metrics.adapters.prometheus import PrometheusPort
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,8 @@ class System:
     @property
     def prometheus(self) -> PrometheusPort:
         if self._prometheus is None:
+            from sms_metrics.adapters.prometheus import PrometheusHTTP  # its client library is slow to import
+
             self._prometheus = PrometheusHTTP.from_settings(self.settings)
         return self._prometheus
 

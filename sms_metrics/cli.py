@@ -196,21 +196,47 @@ def probe(
 @app.command("serve")
 def serve(
     ctx: typer.Context,
-    catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="The catalogue file (sms.yaml)."),
+    catalogue: Path | None = typer.Option(
+        None, "--catalogue", "-c", help="The catalogue file (default: SMS_CATALOGUE)."
+    ),
     probes: Path | None = typer.Option(None, "--probes", help="A directory (or file) of probe files."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8080, "--port"),
 ):
-    """Run the service: /metrics, /healthz, /probe and the probe scheduler (API docs on /docs)."""
+    """Run the service: the register API and webhook, /metrics, /healthz, /probe, probes and jobs (API docs on /docs)."""
     import uvicorn
 
     from sms_metrics.app import create_app
-    from sms_metrics.catalogue import load_catalogue
+    from sms_metrics.bootstrap import load_catalogue_of
     from sms_metrics.commands.probe import probe_paths
 
-    cat = load_catalogue(catalogue) if catalogue else None
+    cat = load_catalogue_of(ctx.obj, catalogue)
     app_ = create_app(ctx.obj, probe_paths=probe_paths(probes) if probes else [], catalogue=cat)
     uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+
+@app.command("backup")
+def backup_cmd(ctx: typer.Context, out: Path = typer.Option(..., "--out", "-o", help="The backup file to write.")):
+    """Back up the register (SMS_DATABASE_URL) while it runs: SQLite's online backup, or pg_dump."""
+    from sms_metrics.register.backup import backup
+
+    done = backup(ctx.obj.database_url, out)
+    typer.echo(f"{done.engine} register backed up to {done.path} ({done.bytes:,} bytes)")
+
+
+@app.command("restore")
+def restore_cmd(
+    ctx: typer.Context,
+    source: Path = typer.Argument(..., help="A file written by `sms-metrics backup`."),
+    yes: bool = typer.Option(False, "--yes", help="Replace the register without asking."),
+):
+    """Replace the register (SMS_DATABASE_URL) by a backup, then migrate it to this version."""
+    from sms_metrics.register.backup import restore
+
+    if not yes and not typer.confirm(f"Replace the register at {ctx.obj.database_url} by {source}?"):
+        raise typer.Exit(1)
+    done = restore(ctx.obj.database_url, source)
+    typer.echo(f"{done.engine} register restored from {done.path}")
 
 
 @app.command("up")

@@ -109,3 +109,9 @@ class Unauthorized(RecordError):
 
 class Forbidden(RecordError):
     """The caller's role may not do this (HTTP 403)."""
+
+
+class RegisterTooNew(SmsError):
+    """The register database was written by a newer sms-metrics (its schema revision is unknown here)."""
+
+    exit_code = 7

@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from sms_metrics.core.periods import zone
 
@@ -84,6 +87,8 @@ def parse_service_hours(text: str) -> ServiceHours:
 
 def step_starts(start: datetime, n_steps: int, step_seconds: float) -> pd.DatetimeIndex:
     """UTC start instants of ``n_steps`` steps from ``start``."""
+    import pandas as pd
+
     idx = pd.date_range(pd.Timestamp(start), periods=n_steps, freq=pd.Timedelta(seconds=step_seconds))
     return idx.as_unit("ns")
 
@@ -103,6 +108,8 @@ def outside_hours_mask(starts: pd.DatetimeIndex, hours: ServiceHours, tz_name: s
 
 def maintenance_mask(starts: pd.DatetimeIndex, windows: list[tuple[datetime, datetime]]) -> np.ndarray:
     """True for each step whose start lies in one of the ``[start, end)`` windows."""
+    import pandas as pd
+
     mask = np.zeros(len(starts), dtype=bool)
     ts = starts.as_unit("ns").asi8
     for a, b in windows:

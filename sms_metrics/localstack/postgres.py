@@ -56,6 +56,10 @@ class LocalPostgres:
         )
         return self
 
+    def restart(self) -> None:
+        """Stop the server at once (as a crash would) and start it again."""
+        self._run(_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "restart")
+
     def stop(self) -> None:
         with contextlib.suppress(LocalStackError):
             self._run(_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop")

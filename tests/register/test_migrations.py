@@ -8,10 +8,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
+from sms_metrics.errors import RegisterTooNew
 from sms_metrics.register import kinds, tokens  # noqa: F401  (every table)
 from sms_metrics.register.base import Base
 from sms_metrics.register.db import make_engine
-from sms_metrics.register.migrations import upgrade
+from sms_metrics.register.migrations import current_revision, known_revisions, upgrade
+from tests.integration.conftest import run_cli
 
 
 def _diff(engine) -> list:
@@ -51,10 +53,16 @@ V4_PROBLEM = (
 )
 
 
-@pytest.mark.parametrize("start", ["0004"])
-def test_an_upgrade_keeps_every_incident_plan_and_problem(db, start):
+V5_INCIDENT = V4_INCIDENT.replace("updated_at)", "updated_at, created_at)").replace(
+    "'2026-10-02 10:05:00+00:00')", "'2026-10-02 10:05:00+00:00', '2026-10-02 10:00:00+00:00')"
+)
+V5_PROBLEM = V4_PROBLEM.replace("reason", "description").replace("'accepted'", "'investigating'")
+
+
+def test_an_upgrade_keeps_every_incident_plan_and_problem(db):
+    """From the schema of the version before the record framework, with a record of each kind."""
     engine = make_engine(db.url)
-    upgrade(engine, start)
+    upgrade(engine, "0004")
     raw = create_engine(db.url)
     with raw.begin() as con:
         for sql in (V4_INCIDENT, V4_PLAN, V4_PROBLEM):
@@ -71,3 +79,34 @@ def test_an_upgrade_keeps_every_incident_plan_and_problem(db, start):
     # the partial unique index survived the capacity_plans rewrite
     with raw.begin() as con, pytest.raises(Exception, match=r"(?i)unique"):
         con.execute(text(V4_PLAN.replace("VALUES (3,", "VALUES (4,")))
+
+
+@pytest.mark.parametrize("start", known_revisions(make_engine("sqlite://"))[:-1])
+def test_every_earlier_schema_upgrades_with_its_records(db, start):
+    engine = make_engine(db.url)
+    upgrade(engine, start)
+    n = int(start)
+    with create_engine(db.url).begin() as con:
+        con.execute(text(V4_INCIDENT if n < 5 else V5_INCIDENT))
+        if n >= 2:
+            con.execute(text(V4_PROBLEM if n < 5 else V5_PROBLEM))
+        if n >= 4:
+            con.execute(text(V4_PLAN))
+    upgrade(engine)
+    assert db.rows("SELECT id, title FROM incidents") == [(7, "disk full")]
+    assert db.rows("SELECT count(*) FROM problems") == [(1 if n >= 2 else 0,)]
+    assert db.rows("SELECT count(*) FROM capacity_plans") == [(1 if n >= 4 else 0,)]
+    assert current_revision(engine) == known_revisions(engine)[-1]
+
+
+def test_a_register_written_by_a_newer_version_is_refused_with_a_clear_message(db, tmp_path):
+    engine = make_engine(db.url)
+    upgrade(engine)
+    with create_engine(db.url).begin() as con:
+        con.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    with pytest.raises(RegisterTooNew, match="schema revision 0999, newer than this sms-metrics knows"):
+        upgrade(engine)
+    if db.url.startswith("sqlite"):
+        done = run_cli("incidents", "list", env={"SMS_DATABASE_URL": db.url})
+        assert done.returncode == 7 and "newer than this sms-metrics knows" in done.stderr
+        assert "Traceback" not in done.stderr

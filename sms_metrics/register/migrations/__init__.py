@@ -6,7 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
+
+from sms_metrics.errors import RegisterTooNew
 
 HERE = Path(__file__).parent
 
@@ -18,7 +22,27 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+def known_revisions(engine: Engine) -> list[str]:
+    """Every revision this version of sms-metrics knows, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as con:
+        return MigrationContext.configure(con).get_current_revision()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the register to ``revision`` (the newest by default). A register written by a newer
+    sms-metrics is refused: its schema has parts this version does not know."""
+    current = current_revision(engine)
+    known = known_revisions(engine)
+    if current is not None and current not in known:
+        raise RegisterTooNew(
+            f"the register database is at schema revision {current}, newer than this sms-metrics knows "
+            f"(newest {known[-1]}): run the sms-metrics version that wrote it, or restore a backup made for this one"
+        )
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -1,23 +1,29 @@
-"""Where webhook deliveries are written.
+"""Where webhook deliveries are written: group commit.
 
-On SQLite a delivery is written by a dedicated writer *process*: its Python work (decisions, row
-building, the executemany) then runs under its own interpreter lock, on the other core, instead of
-taking turns with the event loop that parses and validates the next deliveries. SQLite has a single
-writer anyway, so one process loses nothing. The writer re-reads the delivery from its raw body
-(already validated by the view), writes it in one transaction and answers only after the commit;
-if it dies, the delivery gets a 503 (Alertmanager retries) and a new writer starts.
+Deliveries that arrive together are written together: the writer takes every delivery waiting for it,
+applies their alerts in arrival order in one transaction, commits once (one fsync) and only then answers
+each of them — so a 2xx still means the delivery is durable, and a busy register does one commit per group
+instead of one per delivery. Should a group fail for another reason than a busy database, its deliveries
+are written one by one, so one bad delivery never takes the others down.
 
-On PostgreSQL the server does the heavy work; a few threads suffice.
+On SQLite the writer is a dedicated *process*: its Python work (decisions, row building, the executemany)
+runs under its own interpreter lock, on the other core, instead of taking turns with the event loop that
+parses and validates the next deliveries; SQLite has a single writer anyway. It receives the raw bodies the
+view has validated, over a pipe; if it dies, the deliveries it held get a 503 (Alertmanager retries) and a
+new writer starts. On PostgreSQL one writer thread does the same (the server does the heavy work).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
 import multiprocessing
+import queue
+import threading
 from abc import ABC, abstractmethod
 from collections import Counter as Tally
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sms_metrics.bootstrap import System, build
@@ -29,24 +35,62 @@ from sms_metrics.register.incidents.ingest import ingest_alerts
 from sms_metrics.register.webhook.schema import WebhookPayload
 
 log = logging.getLogger(__name__)
+MAX_GROUP = 512  # deliveries in one transaction
+Reply = tuple[str, object]  # ("ok", actions) | ("busy" | "input" | "error", message)
 
 
-def write_delivery(
-    sessions, payload: WebhookPayload, *, catalogue: Catalogue | None, now: datetime, reopen_window: timedelta
-) -> dict[str, int]:
-    """Apply one delivery in one transaction; what happened to its alerts, counted."""
+def _apply(sessions, payloads: list[WebhookPayload], *, catalogue, now: datetime, window: timedelta) -> list[dict]:
+    """One transaction for ``payloads``; what happened to the alerts of each, counted."""
+    alerts, sizes = [], []
+    for p in payloads:
+        alerts += [a.event() for a in p.alerts]
+        sizes.append(len(p.alerts))
     with transaction(sessions) as session:
-        return dict(
-            Tally(
-                ingest_alerts(
-                    session,
-                    alerts=[a.event() for a in payload.alerts],
-                    catalogue=catalogue,
-                    now=now,
-                    reopen_window=reopen_window,
-                )
-            )
-        )
+        actions = ingest_alerts(session, alerts=alerts, catalogue=catalogue, now=now, reopen_window=window)
+    out, start = [], 0
+    for n in sizes:
+        out.append(dict(Tally(actions[start : start + n])))
+        start += n
+    return out
+
+
+def _failure(exc: Exception) -> Reply:
+    if isinstance(exc, DatabaseBusy):
+        return ("busy", str(exc))
+    if isinstance(exc, InputError):
+        return ("input", str(exc))
+    return ("error", f"{type(exc).__name__}: {exc}")
+
+
+def write_group(
+    sessions, payloads: list[WebhookPayload], *, catalogue, now: datetime, window: timedelta
+) -> list[Reply]:
+    """Write deliveries that arrived together; a reply per delivery, in order (see the module)."""
+    try:
+        return [("ok", a) for a in _apply(sessions, payloads, catalogue=catalogue, now=now, window=window)]
+    except DatabaseBusy as exc:
+        return [("busy", str(exc))] * len(payloads)
+    except Exception as exc:
+        if len(payloads) == 1:
+            return [_failure(exc)]
+    replies: list[Reply] = []
+    for p in payloads:  # isolate the delivery that fails
+        try:
+            replies.append(("ok", _apply(sessions, [p], catalogue=catalogue, now=now, window=window)[0]))
+        except Exception as exc:
+            replies.append(_failure(exc))
+    return replies
+
+
+def _raise(reply: Reply) -> dict[str, int]:
+    kind, value = reply
+    if kind == "ok":
+        return value  # type: ignore[return-value]
+    if kind == "input":
+        raise InputError(str(value))
+    if kind == "error":
+        log.error("writing a delivery failed: %s", value)
+    raise DatabaseBusy(str(value) if kind == "busy" else f"the delivery could not be written: {value}")
 
 
 class DeliveryWriter(ABC):
@@ -64,57 +108,89 @@ class DeliveryWriter(ABC):
 
 
 class ThreadWriter(DeliveryWriter):
-    def __init__(self, settings: Settings, catalogue: Catalogue | None, sessions, threads: int = 4):
+    """PostgreSQL: one thread takes every waiting delivery and writes them in one transaction."""
+
+    def __init__(self, settings: Settings, catalogue: Catalogue | None, sessions):
         self.settings, self.catalogue, self.sessions = settings, catalogue, sessions
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="register-writer")
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="register-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        window = timedelta(seconds=self.settings.reopen_window_seconds)
+        while (item := self._queue.get()) is not None:
+            group = [item]
+            while len(group) < MAX_GROUP and not self._queue.empty():
+                nxt = self._queue.get()
+                if nxt is None:
+                    self._queue.put(None)
+                    break
+                group.append(nxt)
+            now = max(g[1] for g in group)
+            replies = write_group(
+                self.sessions, [g[0] for g in group], catalogue=self.catalogue, now=now, window=window
+            )
+            for (_, _, loop, fut), reply in zip(group, replies):
+                loop.call_soon_threadsafe(_settle, fut, reply)
 
     async def write(self, payload, body, now):
-        window = timedelta(seconds=self.settings.reopen_window_seconds)
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
         self.pending += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                self._pool,
-                lambda: write_delivery(self.sessions, payload, catalogue=self.catalogue, now=now, reopen_window=window),
-            )
+            self._queue.put((payload, now, loop, fut))
+            return _raise(await fut)
         finally:
             self.pending -= 1
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        self._queue.put(None)
+        self._thread.join(30)
+
+
+def _settle(fut: asyncio.Future, reply: Reply) -> None:
+    if not fut.done():
+        fut.set_result(reply)
 
 
 def _writer_main(conn, settings: Settings, catalogue: Catalogue | None) -> None:
-    """The writer process: one delivery at a time until the server's end of the pipe closes."""
+    """The writer process: every delivery waiting in the pipe is written in one transaction, then answered."""
     system = build(settings, catalogue=catalogue, migrate=False)
-    sessions = system.sessions
     window = timedelta(seconds=settings.reopen_window_seconds)
-    while True:
+    stopping = False
+    while not stopping:
         try:
-            body, now = conn.recv()
+            group = [conn.recv()]
+            while len(group) < MAX_GROUP and group[-1] is not None and conn.poll():
+                group.append(conn.recv())
         except (EOFError, OSError):
             break
+        if group[-1] is None:  # the server asks the writer to finish
+            group.pop()
+            stopping = True
+            if not group:
+                break
+        replies: list = [None] * len(group)
+        parsed = []
+        for k, (_, body, _) in enumerate(group):
+            try:
+                parsed.append((k, WebhookPayload.model_validate_json(body)))
+            except ValueError as exc:
+                replies[k] = ("input", str(exc))
+        now = datetime.fromtimestamp(max(g[2] for g in group), UTC)
+        written = write_group(system.sessions, [p for _, p in parsed], catalogue=catalogue, now=now, window=window)
+        for (k, _), reply in zip(parsed, written):
+            replies[k] = reply
         try:
-            payload = WebhookPayload.model_validate_json(body)
-            reply = (
-                "ok",
-                write_delivery(
-                    sessions, payload, catalogue=catalogue, now=datetime.fromtimestamp(now, UTC), reopen_window=window
-                ),
-            )
-        except DatabaseBusy as exc:
-            reply = ("busy", str(exc))
-        except InputError as exc:
-            reply = ("input", str(exc))
-        except Exception as exc:
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        try:
-            conn.send(reply)
+            conn.send([(g[0], *reply) for g, reply in zip(group, replies)])
         except (EOFError, OSError):
             break
     system.close()
 
 
 class ProcessWriter(DeliveryWriter):
+    """SQLite: a writer process, fed through a pipe; answers come back on a reader thread."""
+
     def __init__(self, settings: Settings, catalogue: Catalogue | None):
         self.settings, self.catalogue = settings, catalogue
         # the server has threads: never fork it; a fork server (single-threaded, with the register code
@@ -123,45 +199,69 @@ class ProcessWriter(DeliveryWriter):
         self._ctx.set_forkserver_preload([__name__])
         self._proc = None
         self._conn = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="register-writer-pipe")
+        self._lock = threading.Lock()
+        self._ids = itertools.count()
+        self._waiting: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future, object]] = {}
 
     def start(self) -> None:
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        if self._conn is not None:
+            self._conn.close()  # the old writer's pipe: its reader thread has seen it end
         self._conn, child = self._ctx.Pipe()
         self._proc = self._ctx.Process(
             target=_writer_main, args=(child, self.settings, self.catalogue), name="sms-register-writer", daemon=True
         )
         self._proc.start()
         child.close()
+        threading.Thread(target=self._read, args=(self._conn,), name="register-writer-replies", daemon=True).start()
 
-    def _roundtrip(self, body: bytes, now: datetime):
-        if self._proc is None or not self._proc.is_alive():
-            self.start()
-        try:
-            self._conn.send((body, now.timestamp()))
-            return self._conn.recv()
-        except (EOFError, OSError) as exc:
-            log.error("the register writer process died (%s); starting a new one", exc)
-            self.start()
-            return ("busy", "the register writer restarted; retry")
+    def _read(self, conn) -> None:
+        """Settle each delivery the writer answers; when the writer dies, every delivery it held gets a 503."""
+        while True:
+            try:
+                replies = conn.recv()
+            except (EOFError, OSError):
+                break
+            for ident, kind, value in replies:
+                waiting = self._waiting.pop(ident, None)
+                if waiting is not None:
+                    waiting[0].call_soon_threadsafe(_settle, waiting[1], (kind, value))
+        lost = [i for i, w in list(self._waiting.items()) if w[2] is conn]
+        if lost:
+            log.error("the register writer process died holding %d deliveries; starting a new one", len(lost))
+        for ident in lost:
+            waiting = self._waiting.pop(ident, None)
+            if waiting is not None:
+                waiting[0].call_soon_threadsafe(_settle, waiting[1], ("busy", "the register writer restarted; retry"))
+
+    def _send(self, ident: int, body: bytes, now: float, loop, fut) -> None:
+        with self._lock:
+            if self._proc is None or not self._proc.is_alive():
+                self._start()
+            self._waiting[ident] = (loop, fut, self._conn)
+            try:
+                self._conn.send((ident, body, now))
+            except (EOFError, OSError):
+                self._waiting.pop(ident, None)
+                loop.call_soon_threadsafe(_settle, fut, ("busy", "the register writer restarted; retry"))
 
     async def write(self, payload, body, now):
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
         self.pending += 1
         try:
-            kind, value = await asyncio.get_running_loop().run_in_executor(self._pool, self._roundtrip, body, now)
+            await loop.run_in_executor(None, self._send, next(self._ids), body, now.timestamp(), loop, fut)
+            return _raise(await fut)
         finally:
             self.pending -= 1
-        if kind == "ok":
-            return value
-        if kind == "input":
-            raise InputError(value)
-        if kind == "error":
-            log.error("writing a delivery failed: %s", value)
-        raise DatabaseBusy(value if kind == "busy" else f"the delivery could not be written: {value}")
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
-        if self._conn is not None:
-            self._conn.close()
+        if self._conn is not None and self._proc is not None and self._proc.is_alive():
+            with self._lock, contextlib.suppress(EOFError, OSError):
+                self._conn.send(None)  # finish what is in the pipe, then exit
         if self._proc is not None:
             self._proc.join(10)
             if self._proc.is_alive():
