@@ -1,6 +1,6 @@
 """Documents and policies
 
-Revision ID: 0010_documents
+Revision ID: 0010
 Revises: 0009
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0010_documents"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """Audits and their findings
 
-Revision ID: 0011_audits
-Revises: 0010_documents
+Revision ID: 0011
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from sms_metrics.register.migrations import record_columns
 
-revision = "0011_audits"
-down_revision = "0010_documents"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Management reviews
 
-Revision ID: 0013_management_reviews
-Revises: 0012_nonconformities
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0013_management_reviews"
-down_revision = "0012_nonconformities"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Availability plans
 
-Revision ID: 0015_availability_plans
-Revises: 0014_service_reports
+Revision ID: 0015
+Revises: 0014
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0015_availability_plans"
-down_revision = "0014_service_reports"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

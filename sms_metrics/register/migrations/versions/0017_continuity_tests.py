@@ -1,7 +1,7 @@
 """Continuity tests
 
-Revision ID: 0017_continuity_tests
-Revises: 0016_continuity_plans
+Revision ID: 0017
+Revises: 0016
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0017_continuity_tests"
-down_revision = "0016_continuity_plans"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

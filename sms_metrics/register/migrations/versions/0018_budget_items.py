@@ -1,7 +1,7 @@
 """Budget items
 
-Revision ID: 0018_budget_items
-Revises: 0017_continuity_tests
+Revision ID: 0018
+Revises: 0017
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from sms_metrics.register.migrations import record_columns
 
-revision = "0018_budget_items"
-down_revision = "0017_continuity_tests"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Security controls
 
-Revision ID: 0019_security_controls
-Revises: 0018_budget_items
+Revision ID: 0019
+Revises: 0018
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0019_security_controls"
-down_revision = "0018_budget_items"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Security incidents (restricted)
 
-Revision ID: 0020_security_incidents
-Revises: 0019_security_controls
+Revision ID: 0020
+Revises: 0019
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0020_security_incidents"
-down_revision = "0019_security_controls"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
