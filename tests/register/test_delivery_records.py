@@ -192,3 +192,10 @@ def test_the_services_of_the_catalogue_with_their_roles(api):
     assert api.get("/api/v1/services/nope").status_code == 404
     assert api.get("/api/v1/services").status_code == 200
     assert api.get("/api/v1/services", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_serve_runs_the_review_job_and_the_monthly_service_reports(api):
+    jobs = {j.id: j for j in api.app.state.jobs.get_jobs()}
+    assert jobs["reviews"].trigger.interval.total_seconds() == 3600
+    trigger = str(jobs["service-reports"].trigger)
+    assert "day='1'" in trigger and "hour='2'" in trigger and "minute='15'" in trigger

@@ -17,7 +17,7 @@ from sms_metrics.errors import Conflict, PrometheusError
 from sms_metrics.register.kinds.continuity_plans import ContinuityPlan
 from sms_metrics.register.kinds.continuity_tests import KIND, MEASURED, current_plan
 from sms_metrics.register.kinds.writes import write_record
-from sms_metrics.register.records.access import require_visible
+from sms_metrics.register.records.access import require, require_visible
 from sms_metrics.sli.reader import StepGrid, read_step_states
 
 DEFAULT_STEP = 60.0
@@ -72,6 +72,7 @@ def measure(records, who, record_id: int):
     """Measure a test whose window is over, record the figures and complete it if it was not yet."""
     system = records.system
     require_visible(who, KIND, record_id)
+    require(who, KIND.write_role, f"measure {KIND.path}")
     with records.reading() as s:
         row = records.load(s, KIND, record_id)
         if row.status in ("closed", "cancelled"):
