@@ -102,6 +102,26 @@ def test_a_closed_budget_item_keeps_its_amounts(api):
     assert r.status_code == 422 and "invalid period '26'" in r.text
 
 
+def test_a_service_reports_measured_fields_change_only_by_measuring_again(api):
+    figures = {"service": "checkout", "availability_percent": 99.5, "target_percent": 99.9, "met": False}
+    rec = create(api, "service-reports", service="checkout", period="2026-10", figures=figures, source="cli")
+    history = api.get(f"/api/v1/service-reports/{rec['id']}/history").json()
+    for body in (
+        {"source": "import"},
+        {"figures": {**figures, "met": True}},
+        {"period": "2026-09", "description": "x"},
+    ):
+        r = api.patch(f"/api/v1/service-reports/{rec['id']}", json=body)
+        assert r.status_code == 409 and "change only by measuring it again" in r.text, body
+        assert all(name in r.json()["detail"] for name in set(body) - {"description"})
+    kept = api.get(f"/api/v1/service-reports/{rec['id']}").json()
+    assert (kept["source"], kept["period"], kept["met"], kept["description"]) == ("cli", "2026-10", False, None)
+    assert api.get(f"/api/v1/service-reports/{rec['id']}/history").json() == history  # nothing partial written
+    r = api.patch(f"/api/v1/service-reports/{rec['id']}", json={"description": "checked with the team"})
+    assert r.status_code == 200 and r.json()["description"] == "checked with the team"
+    assert r.json()["version"] == 1 and r.json()["source"] == "cli"
+
+
 def test_a_security_incident_never_reaches_a_token_without_restricted(api):
     sec = create(
         api, "security-incidents", title="Leaked API key of checkout", services=["checkout"], severity="critical"

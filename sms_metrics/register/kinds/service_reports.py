@@ -154,9 +154,16 @@ def before_create(ctx, values: dict) -> None:
     values.update(extra, version=1, measured_at=ctx.now)
 
 
+EDITABLE = frozenset({"description"})  # the reviewer's comments; everything else comes from a measurement
+
+
 def on_update(ctx, row, changes: dict) -> None:
-    if {"figures", "period", "service"} & set(changes):
-        raise Conflict("a report's figures change only by measuring it again (report availability --save)")
+    measured = sorted(set(changes) - EDITABLE)
+    if measured:
+        raise Conflict(
+            f"{', '.join(measured)}: a report's service, period, figures and source change only by measuring "
+            "it again (report availability --save, POST /api/v1/service-reports/measure)"
+        )
 
 
 KIND = RecordKind(
