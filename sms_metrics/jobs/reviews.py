@@ -23,7 +23,8 @@ def run_review_checks(state) -> int:
 
 
 def schedule(jobs, state, guarded) -> None:
-    """The register's delivery jobs: the review check and the monthly service reports."""
+    """The register's delivery jobs: the review check and the monthly service reports (a daily run that
+    saves what last month still lacks, from ``SMS_SERVICE_REPORT_DAY`` on)."""
     from sms_metrics.jobs.service_reports import run_monthly_reports
 
     settings = state.settings
@@ -39,7 +40,6 @@ def schedule(jobs, state, guarded) -> None:
         guarded("service-reports", run_monthly_reports, state),
         "cron",
         id="service-reports",
-        day=settings.service_report_day,
         hour=settings.service_report_hour_utc,
         minute=15,
         timezone="UTC",

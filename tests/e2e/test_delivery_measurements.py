@@ -18,6 +18,7 @@ from sms_metrics.app import create_app
 from sms_metrics.bootstrap import build
 from sms_metrics.catalogue import parse_catalogue
 from sms_metrics.config import Settings
+from sms_metrics.core.periods import previous_month
 from sms_metrics.jobs.service_reports import run_monthly_reports
 from sms_metrics.localstack.openmetrics import write_eof, write_family
 from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
@@ -86,10 +87,11 @@ def api(prometheus, tmp_path):
         admin_token=ADMIN,
         prometheus_retries=0,
     )
-    system = build(settings, catalogue=parse_catalogue(CATALOGUE), now=Clock(T0 + timedelta(hours=4)))
+    clock = Clock(T0 + timedelta(hours=4))
+    system = build(settings, catalogue=parse_catalogue(CATALOGUE), now=clock)
     with TestClient(create_app(settings, system=system)) as c:
         c.headers["Authorization"] = f"Bearer {ADMIN}"
-        c.system = system
+        c.system, c.clock = system, clock
         yield c
     system.close()
 
@@ -207,3 +209,45 @@ def test_saving_a_report_twice_keeps_one_record_with_two_versions(api, prometheu
         "job",
     )
     assert reports["search"]["availability_percent"] is None and reports["search"]["version"] == 1
+
+
+def test_the_daily_run_saves_only_the_reports_last_month_still_lacks(api, monkeypatch):
+    now = datetime.now(UTC).replace(microsecond=0)
+    month = previous_month(now)
+    state = State(api.system)
+    monkeypatch.setattr(api.system.settings, "service_report_day", 2)
+    api.clock.t = month.end + timedelta(hours=3)  # the 1st: before SMS_SERVICE_REPORT_DAY, nothing is saved
+    assert run_monthly_reports(state) == 0 and api.get("/api/v1/service-reports").json() == []
+    monkeypatch.undo()
+    api.clock.t = month.end - timedelta(days=1)  # saved before the month was over: not complete
+    assert run_monthly_reports(state, month.label) == 2
+    api.clock.t = now
+    r = api.post("/api/v1/service-reports/measure", json={"period": month.label, "service": "checkout"})
+    assert r.status_code == 200, r.text  # checkout measured again after the month ended: complete
+    assert run_monthly_reports(state) == 1  # only search is measured again
+    reports = {x["service"]: x for x in api.get("/api/v1/service-reports").json()}
+    assert {s: (x["period"], x["version"], x["source"]) for s, x in reports.items()} == {
+        "checkout": (month.label, 2, "api"),
+        "search": (month.label, 2, "job"),
+    }
+    assert all(x["measured_at"] == now.isoformat().replace("+00:00", "Z") for x in reports.values())
+    assert run_monthly_reports(state) == 0  # every report of the month is complete: nothing is measured
+    assert api.get("/api/v1/service-reports").headers["X-Total-Count"] == "2"
+
+
+def test_a_report_that_cannot_be_saved_does_not_stop_the_others(api, monkeypatch):
+    from sms_metrics.errors import Conflict, SmsError
+    from sms_metrics.jobs import service_reports as job
+
+    real = job.save_report
+
+    def save(records, who, report, *, source):
+        if report["service"] == "checkout":
+            raise Conflict("checkout: the database refused the write")
+        return real(records, who, report, source=source)
+
+    monkeypatch.setattr(job, "save_report", save)  # an injected failure: the rest is the real job
+    api.clock.t = datetime.now(UTC)
+    with pytest.raises(SmsError, match=r"not saved for: checkout \(1 saved\)"):
+        run_monthly_reports(State(api.system))
+    assert [x["service"] for x in api.get("/api/v1/service-reports").json()] == ["search"]
