@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 
@@ -120,6 +121,22 @@ def test_a_service_reports_measured_fields_change_only_by_measuring_again(api):
     r = api.patch(f"/api/v1/service-reports/{rec['id']}", json={"description": "checked with the team"})
     assert r.status_code == 200 and r.json()["description"] == "checked with the team"
     assert r.json()["version"] == 1 and r.json()["source"] == "cli"
+
+
+def test_a_months_report_is_due_until_measured_after_the_month_ended_in_the_services_timezone(api):
+    from sms_metrics.jobs.service_reports import ACTOR, due_services
+    from sms_metrics.register.kinds.report_saving import save_report
+
+    api.clock.t = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)  # October is over in Berlin (desk), not in UTC
+    assert due_services(api.system, "2026-10") == ["checkout", "desk"]
+    for service in ("checkout", "desk"):
+        create(api, "service-reports", service=service, period="2026-10", figures={"service": service})
+    assert due_services(api.system, "2026-10") == ["checkout"]
+    api.clock.t = datetime(2026, 11, 1, 2, 15, tzinfo=UTC)
+    period = {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z", "label": "2026-10"}
+    saved = save_report(api.system.records, ACTOR, {"service": "checkout", "period": period}, source="job")
+    assert (saved.version, saved.created) == (2, False)
+    assert due_services(api.system, "2026-10") == [] and due_services(api.system, "2026-09") == ["checkout", "desk"]
 
 
 def test_a_security_incident_never_reaches_a_token_without_restricted(api):
