@@ -1,7 +1,7 @@
 """Management reviews
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0027
+Revises: 0026
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0013"
-down_revision = "0012"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Service continuity plans
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0030
+Revises: 0029
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0016"
-down_revision = "0015"
+revision = "0030"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Security controls
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0033
+Revises: 0032
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0019"
-down_revision = "0018"
+revision = "0033"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Continuity tests
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0031
+Revises: 0030
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0017"
-down_revision = "0016"
+revision = "0031"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

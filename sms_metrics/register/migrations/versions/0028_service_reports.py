@@ -1,7 +1,7 @@
 """Service reports
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0028
+Revises: 0027
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0014"
-down_revision = "0013"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

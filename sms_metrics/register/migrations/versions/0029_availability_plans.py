@@ -1,7 +1,7 @@
 """Availability plans
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0029
+Revises: 0028
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0015"
-down_revision = "0014"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Security incidents (restricted)
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0034
+Revises: 0033
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0020"
-down_revision = "0019"
+revision = "0034"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 

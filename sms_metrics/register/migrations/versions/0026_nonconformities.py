@@ -1,7 +1,7 @@
 """Nonconformities and corrective actions
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0026
+Revises: 0025
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0012"
-down_revision = "0011"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

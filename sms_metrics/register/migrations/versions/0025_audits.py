@@ -1,7 +1,7 @@
 """Audits and their findings
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0025
+Revises: 0024
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from sms_metrics.register.migrations import record_columns
 
-revision = "0011"
-down_revision = "0010"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

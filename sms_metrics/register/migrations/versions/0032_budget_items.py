@@ -1,7 +1,7 @@
 """Budget items
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0032
+Revises: 0031
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from sms_metrics.register.migrations import record_columns
 
-revision = "0018"
-down_revision = "0017"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

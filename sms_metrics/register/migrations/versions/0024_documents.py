@@ -1,7 +1,7 @@
 """Documents and policies
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0024
+Revises: 0023
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from sms_metrics.register.base import UTCDateTime
 from sms_metrics.register.migrations import record_columns
 
-revision = "0010"
-down_revision = "0009"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
