@@ -33,6 +33,7 @@ from sms_metrics.errors import (
 from sms_metrics.evidence.api import evidence_router
 from sms_metrics.jobs.relations import add_jobs as add_relation_jobs
 from sms_metrics.jobs.releases import run_release_watch
+from sms_metrics.jobs.reviews import schedule as schedule_delivery_jobs
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from sms_metrics.notify.worker import NotificationWorker
 from sms_metrics.probing.config import load_probe_files
@@ -42,10 +43,13 @@ from sms_metrics.probing.shard import Shard
 from sms_metrics.register.capacity.metrics import CapacityCollector
 from sms_metrics.register.db import DatabaseBusy
 from sms_metrics.register.incidents.metrics import IncidentCollector
+from sms_metrics.register.kinds import DUES
+from sms_metrics.register.kinds.reviews import OverdueCollector
 from sms_metrics.register.limits import BodyLimit
 from sms_metrics.register.measures import active_windows
 from sms_metrics.register.records.api import authenticate, kind_router
 from sms_metrics.register.records.metrics import RegisterCollector
+from sms_metrics.register.services import services_router
 from sms_metrics.register.tokens import tokens_router
 from sms_metrics.register.webhook.views import webhook_router
 from sms_metrics.register.webhook.writer import DeliveryWriter, delivery_writer
@@ -84,6 +88,9 @@ class ServiceMetrics:
         for job in ("sla-clocks", "capacity-forecast"):
             self.job_failures.labels(job)
         self.deliveries.labels("ok")
+        self.review_flags = Counter(
+            "sms_review_flags_total", "Records the review job flagged overdue, by kind", ["kind"], registry=registry
+        )
 
 
 @dataclass
@@ -179,6 +186,7 @@ def _jobs(state: AppState) -> AsyncIOScheduler:
     if settings.forecast_on_start:
         jobs.add_job(forecast, "date", max_instances=1)
     add_relation_jobs(jobs, state)
+    schedule_delivery_jobs(jobs, state, guarded)
     return jobs
 
 
@@ -204,6 +212,7 @@ def create_app(
         registry.register(CalendarCollector(system.catalogue, extra_windows=active_windows(system, services)))
 
     notifications = NotificationWorker(system, on_failed=state.metrics.notify_failures.inc)
+    registry.register(OverdueCollector(system, DUES))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -254,6 +263,7 @@ def create_app(
     app.include_router(webhook_router(state))
     app.include_router(tokens_router(system, principal))
     app.include_router(evidence_router(system, principal))
+    app.include_router(services_router(system, principal))
     for kind in system.records.kinds.values():
         app.include_router(kind_router(kind, system.records, principal))
     pages.install(app, system, principal)  # sign-in, home, register, reports, public status page

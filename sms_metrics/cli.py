@@ -61,6 +61,7 @@ def report_availability(
     fmt: str = typer.Option("json", "--format", "-f", help="json, md, csv or html."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
     trend: int = typer.Option(0, "--trend", help="Also the SLA figure of the last N calendar months (e.g. 12)."),
+    save: bool = typer.Option(False, "--save", help="Keep each report as a service-report record in the register."),
 ):
     """Measure availability against each SLA and print the service report (exit 3 when a service has no data)."""
     from sms_metrics.commands.report import run_availability_report
@@ -74,6 +75,7 @@ def report_availability(
         fmt=fmt,
         out=out,
         trend=trend,
+        save=save,
     )
     raise typer.Exit(code)
 

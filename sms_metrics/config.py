@@ -115,6 +115,15 @@ class Settings(BaseSettings):
     pages_prometheus_timeout_seconds: float = Field(
         5, gt=0, description="Timeout of the pages' own Prometheus and Alertmanager requests (no retries)."
     )
+    review_check_seconds: float = Field(
+        3600, gt=0, description="How often the review job flags overdue reviews and nonconformities."
+    )
+    service_report_day: int = Field(
+        1, ge=1, le=28, description="First day of the month on which last month's missing service reports are saved."
+    )
+    service_report_hour_utc: int = Field(
+        2, ge=0, le=23, description="Hour (UTC) of the daily run that saves last month's missing service reports."
+    )
     log_level: str = Field("INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
     work_dir: Path = Field(Path(".sms-metrics"), description="Where `up` keeps the local stack's data.")
 

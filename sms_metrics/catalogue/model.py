@@ -256,6 +256,15 @@ class CapacityResource(_Strict):
         return self
 
 
+def _role(v: str | None) -> str | None:
+    """A person, team or address on one line (owner, manager, supplier contact)."""
+    if v is None:
+        return v
+    if not v.strip() or any(ord(c) < 32 or ord(c) == 127 for c in v):
+        raise ValueError(f"must be a name, team or address on one line, got {v!r}")
+    return v.strip()
+
+
 class Service(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     display_name: str | None = None
@@ -264,11 +273,16 @@ class Service(_Strict):
     labels: dict[str, str] = Field(default_factory=dict)
     criticality: Literal["high", "medium", "low"] = "medium"
     public: bool = False  # shown on the public status page (/status)
+    # roles and responsibilities (ISO/IEC 20000-1 5.4): a person, team or address, one line each
+    owner: str | None = Field(None, max_length=200)  # answers for the service and its SLA
+    manager: str | None = Field(None, max_length=200)  # runs it day to day
+    supplier_contact: str | None = Field(None, max_length=200)  # who to call at the supplier
     sla: SLA | None = None
     slos: list[SLO] = Field(default_factory=list)
     capacity: list[CapacityResource] = Field(default_factory=list)
 
     _labels = field_validator("labels")(valid_labels)
+    _roles = field_validator("owner", "manager", "supplier_contact")(_role)
 
     @model_validator(mode="after")
     def _unique_children(self) -> Service:

@@ -41,6 +41,27 @@ def register_providers(settings: Settings, catalogue):
         system.close()
 
 
+def _fixed(period: str) -> bool:
+    from sms_metrics.register.kinds.service_reports import PERIOD
+
+    return bool(PERIOD.match(period))
+
+
+def save_reports(settings: Settings, catalogue, reports: list[dict]) -> None:
+    """``--save``: each report kept as the service-report record of its service and period."""
+    from sms_metrics.bootstrap import build
+    from sms_metrics.register.kinds.report_saving import save_report
+    from sms_metrics.register.records.cli import cli_principal
+
+    system = build(settings, catalogue=catalogue)
+    try:
+        for r in reports:
+            saved = save_report(system.records, cli_principal(None), r, source="cli")
+            log.info("saved %s (%s %s, version %d)", saved.ref, r["service"], r["period"]["label"], saved.version)
+    finally:
+        system.close()
+
+
 def produce_reports(
     settings: Settings,
     *,
@@ -90,6 +111,7 @@ def run_availability_report(
     fmt: str,
     out: Path | None,
     trend: int = 0,
+    save: bool = False,
 ) -> int:
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r} is not supported: use one of {', '.join(FORMATS)}")
@@ -100,6 +122,8 @@ def run_availability_report(
         cat.service(service)
     prom = PrometheusHTTP.from_settings(settings, prometheus)
     period = period or previous_month(datetime.now(UTC)).label
+    if save and not _fixed(period):
+        raise InputError(f"--save keeps the report of a month or a date range, not of {period!r}")
     log.info("measuring %s over %s from %s", service or f"{len(cat.services)} services", period, prom.url)
     with register_providers(settings, cat) as (windows, incidents):
         reports = produce_reports(
@@ -112,6 +136,8 @@ def run_availability_report(
             extra_windows=windows,
             incidents=incidents,
         )
+    if save:
+        save_reports(settings, cat, reports)
     text = render(reports, fmt, single=bool(service))
     if out:
         out.write_text(text)

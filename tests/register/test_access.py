@@ -28,20 +28,25 @@ def api(db):
     settings = Settings(database_url=db.url, webhook_token=WEBHOOK, admin_token=ADMIN)
     system = build(settings, catalogue=parse_catalogue(CATALOGUE), prometheus=HealthyPrometheus())
     with TestClient(create_app(settings, system=system)) as c:
-        c.tokens = {}
+        c.tokens, c.restricted = {}, {}
         for role in ROLES:
-            r = c.post(
-                "/api/v1/tokens",
-                json={"name": f"{role}-person", "role": role},
-                headers={"Authorization": f"Bearer {ADMIN}"},
-            )
-            assert r.status_code == 201, r.text
-            c.tokens[role] = r.json()["secret"]
+            for tokens, restricted in ((c.tokens, False), (c.restricted, True)):
+                r = c.post(
+                    "/api/v1/tokens",
+                    json={
+                        "name": f"{role}-{'cleared' if restricted else 'person'}",
+                        "role": role,
+                        "restricted": restricted,
+                    },
+                    headers={"Authorization": f"Bearer {ADMIN}"},
+                )
+                assert r.status_code == 201, r.text
+                tokens[role] = r.json()["secret"]
         yield c
 
 
-def _as(api, role):
-    return {"Authorization": f"Bearer {api.tokens[role]}"}
+def _as(api, role, restricted=False):
+    return {"Authorization": f"Bearer {(api.restricted if restricted else api.tokens)[role]}"}
 
 
 def _count(db, kind) -> tuple:
@@ -62,7 +67,7 @@ def test_every_route_for_every_role(api, db, name):
     rec = api.post(f"/api/v1/{kind.path}", json=example(kind), headers=admin).json()
     target = kind.lifecycle.allowed(rec["status"])[0]
     for role in ROLES:
-        h = _as(api, role)
+        h = _as(api, role, kind.restricted)  # restricted kinds: tokens with `restricted` (the others: below)
         assert api.get(f"/api/v1/{kind.path}", headers=h).status_code == 200
         assert api.get(f"/api/v1/{kind.path}/{rec['id']}", headers=h).status_code == 200
         assert api.get(f"/api/v1/{kind.path}/{rec['id']}/history", headers=h).status_code == 200
@@ -84,11 +89,33 @@ def test_every_route_for_every_role(api, db, name):
         r = api.post(
             f"/api/v1/{kind.path}/{fresh['id']}/transitions",
             json={"to": target, **kind.move_examples.get(target, {})},
-            headers=_as(api, role),
+            headers=_as(api, role, kind.restricted),
         )
         assert r.status_code == (200 if _rank(role) >= _rank(needed) else 403), (role, target, r.text)
         if r.status_code == 403:
             assert _count(db, kind) == before
+
+
+@pytest.mark.parametrize("name", sorted(n for n, k in KINDS.items() if k.restricted))
+def test_a_restricted_kind_does_not_exist_for_tokens_without_restricted(api, db, name):
+    kind = KINDS[name]
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    rec = api.post(f"/api/v1/{kind.path}", json=example(kind), headers=admin).json()
+    target = kind.lifecycle.allowed(rec["status"])[0]
+    for role in ROLES:
+        h, before = _as(api, role), _count(db, kind)
+        answers = [
+            api.get(f"/api/v1/{kind.path}", headers=h),
+            api.get(f"/api/v1/{kind.path}", params={"q": rec["ref"]}, headers=h),
+            api.get(f"/api/v1/{kind.path}/{rec['id']}", headers=h),
+            api.get(f"/api/v1/{kind.path}/{rec['id']}/history", headers=h),
+            api.post(f"/api/v1/{kind.path}", json=example(kind), headers=h),
+            api.patch(f"/api/v1/{kind.path}/{rec['id']}", json={"title": "x"}, headers=h),
+            api.post(f"/api/v1/{kind.path}/{rec['id']}/transitions", json={"to": target}, headers=h),
+        ]
+        assert [r.status_code for r in answers] == [404] * len(answers), role
+        assert all(rec["title"] not in r.text and rec["ref"] not in r.text for r in answers)
+        assert _count(db, kind) == before
 
 
 def test_agents_cannot_approve_changes_and_viewers_write_nothing(api, db):
@@ -111,9 +138,9 @@ def test_only_admins_manage_tokens_and_a_revoked_token_stops_at_once(api):
         )
     admin = {"Authorization": f"Bearer {ADMIN}"}
     listed = api.get("/api/v1/tokens", headers=admin).json()
-    assert {t["name"] for t in listed} == {f"{r}-person" for r in ROLES}
+    assert {t["name"] for t in listed} == {f"{r}-{x}" for r in ROLES for x in ("person", "cleared")}
     assert all("secret" not in t for t in listed)
-    viewer = next(t for t in listed if t["role"] == "viewer")
+    viewer = next(t for t in listed if t["name"] == "viewer-person")
     assert api.get("/api/v1/whoami", headers=_as(api, "viewer")).json() == {
         "name": "viewer-person",
         "role": "viewer",

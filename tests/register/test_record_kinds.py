@@ -52,15 +52,17 @@ def paths(kind) -> dict[str, list[str]]:
 _n = itertools.count()
 
 
-UNIQUE = ("resource", "name", "supplier")  # one current plan per resource, unique names, one month per supplier
+UNIQUE = ("resource", "name", "supplier", "period")  # one current plan per resource, unique names, one
+# month per supplier, one report per service and period: the examples' values are made unique
 
 
 def example(kind) -> dict:
     """The kind's example, with the fields some kinds keep unique made unique."""
     body = dict(kind.example)
+    n = next(_n)
     for key in UNIQUE:
         if key in body:
-            body[key] = f"{body[key]}-{next(_n)}"
+            body[key] = f"{2000 + n // 12}-{n % 12 + 1:02d}" if key == "period" else f"{body[key]}-{n}"
     return body
 
 

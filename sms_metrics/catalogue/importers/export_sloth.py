@@ -32,6 +32,9 @@ WHY = {
     "sli": "Sloth has no such SLI: it becomes an events SLI",
     "description": "Sloth has no service description",
     "public": "Sloth has no status page",
+    "owner": "Sloth has no service owner",
+    "manager": "Sloth has no service manager",
+    "supplier_contact": "Sloth has no supplier contact",
 }
 SENTINEL = 987654.0  # a window no SLO uses (11d10h20m54s): replaced by Sloth's template
 

@@ -85,16 +85,25 @@ def list_query(kind: RecordKind, *, statuses: frozenset[str] | None, filters: di
 
 
 def _typed(name: str, column, value: str):
-    """A filter's text as the column's type: ``problem=12`` compares with an integer column."""
-    python = column.type.python_type
+    """A filter's text as the column's type: ``problem=12`` compares with an integer column (PostgreSQL
+    compares no integer with text)."""
+    try:
+        python = column.type.python_type
+    except NotImplementedError:
+        return value
     if python is int:
         if not value.isdigit() or not 0 < int(value) < 2**31:
             raise RecordInvalid([f"query.{name}: expected a record id (a whole number), got {value!r}"])
         return int(value)
     if python is bool:
-        if value.lower() not in ("true", "false"):
+        if value.lower() not in ("true", "false", "1", "0"):
             raise RecordInvalid([f"query.{name}: expected true or false, got {value!r}"])
-        return value.lower() == "true"
+        return value.lower() in ("true", "1")
+    if python is float:
+        try:
+            return float(value)
+        except ValueError:
+            raise RecordInvalid([f"query.{name}: {value!r} is not a number"]) from None
     return value
 
 
