@@ -144,7 +144,9 @@ def routes(router, records, visible) -> None:
             raise RecordInvalid([f"prometheus: {exc}"]) from None
         return [save_report(records, who, r, source="api").__dict__ for r in reports]
 
-    @router.get("/{record_id}/files/{fmt}", summary="A rendered file of the report (json, md or html)")
+    @router.get(
+        "/{record_id}/files/{fmt}", summary="A rendered file of the report (json, md or html)", response_model=None
+    )
     def file_(record_id: int, fmt: str = Path(pattern="^(json|md|html)$"), who=Depends(visible)) -> Response:
         return Response(report_file(records, who, record_id, fmt), media_type=f"{FILES[fmt]}; charset=utf-8")
 
