@@ -115,10 +115,8 @@ def shown(fields: list[FormField], values: dict) -> list[FormField]:
             f.value = list(v or [])
         elif f.widget == "json":
             f.value = "" if v is None else json.dumps(_dumpable(v), indent=2, sort_keys=True, default=str)
-        elif isinstance(v, datetime):
-            f.value = text_of(v)
-        else:
-            f.value = "" if v is None else text_of(v)
+        else:  # text_of gives None for no value (None or an empty list)
+            f.value = text_of(v) or ""
     return fields
 
 
