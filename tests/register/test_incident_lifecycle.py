@@ -24,7 +24,9 @@ def test_acknowledge_assign_pend_resolve_close_with_history(client, db):
         _move(client, iid, to="resolved", reason="restarted the pod").json()["resolution_reason"] == "restarted the pod"
     )
     assert _move(client, iid, to="closed").json()["status"] == "closed"
-    changes = db.rows("select actor, old, new from history where field = 'status' order by id")
+    changes = db.rows(
+        "select actor, old, new from history where record_kind = 'incident' and field = 'status' order by id"
+    )
     assert [c[1:] for c in changes] == [
         (None, "new"),
         ("new", "acknowledged"),
