@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select
 
 from sms_metrics.errors import Conflict, RecordInvalid
-from sms_metrics.register.db import transaction
-from sms_metrics.register.records import store
-from sms_metrics.register.records.access import Principal, require, require_visible
+from sms_metrics.register.kinds import writes
+from sms_metrics.register.kinds.writes import set_fields  # noqa: F401 - the relationship kinds import it from here
+from sms_metrics.register.records.access import Principal
 from sms_metrics.register.records.context import WriteContext
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
@@ -55,43 +55,9 @@ def today(ctx: WriteContext) -> date:
     return ctx.now.date()
 
 
-def set_fields(ctx: WriteContext, kind, row, reason: str | None = None, **values) -> None:
-    """Change fields of a record in the caller's transaction, with history rows."""
-    before = {f: getattr(row, f) for f in values}
-    for f, v in values.items():
-        setattr(row, f, v)
-    row.updated_at = ctx.now
-    ctx.log(kind, row.id, {f: (before[f], values[f]) for f in values}, reason)
-
-
-def write_record(
-    records,
-    kind,
-    who: Principal,
-    record_id: int,
-    change: Callable[[WriteContext, Any], None],
-    *,
-    reason: str | None = None,
-    role: str | None = None,
-    event: str = "updated",
-):
-    """Apply ``change(ctx, row)`` to one record in a write transaction; returns the record as read."""
-    require_visible(who, kind, record_id)
-    require(who, role or kind.write_role, f"change {kind.path}")
-    system = records.system
-    with transaction(system.sessions) as session:
-        ctx = WriteContext(session, who, system.now(), system, records)
-        row = records.load(session, kind, record_id)
-        if row.status in kind.frozen:
-            raise Conflict(f"{kind.title} {kind.ref(row.id)} is {row.status}: its fields can no longer change")
-        before = store.snapshot(kind, row)
-        change(ctx, row)
-        row.updated_at = ctx.now
-        session.flush()
-        ctx.log(kind, row.id, {f: (before[f], getattr(row, f)) for f in before}, reason)
-        out = records.to_read(kind, row)
-    system.events.emit(kind.name, event, out)
-    return out
+def write_record(records, kind, who: Principal, record_id: int, change: Callable[[WriteContext, Any], None], **kw):
+    """``writes.write_record`` refusing a record in a frozen state: the relationship kinds' writes."""
+    return writes.write_record(records, kind, who, record_id, change, frozen_ok=False, **kw)
 
 
 def seconds_between(a: datetime | None, b: datetime | None) -> float | None:

@@ -8,6 +8,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from sms_metrics.errors import Conflict
 from sms_metrics.register.db import transaction
 from sms_metrics.register.records import store
 from sms_metrics.register.records.access import Principal, require, require_visible
@@ -24,14 +25,18 @@ def write_record(
     reason: str | None = None,
     role: str | None = None,
     event: str = "updated",
+    frozen_ok: bool = True,
 ):
-    """Apply ``change(ctx, row)`` to one record in a write transaction; returns the record as read."""
+    """Apply ``change(ctx, row)`` to one record in a write transaction; returns the record as read.
+    ``frozen_ok=False`` refuses a record in one of its kind's frozen states (409)."""
     require_visible(who, kind, record_id)
     require(who, role or kind.write_role, f"change {kind.path}")
     system = records.system
     with transaction(system.sessions) as session:
         ctx = WriteContext(session, who, system.now(), system, records)
         row = records.load(session, kind, record_id)
+        if not frozen_ok and row.status in kind.frozen:
+            raise Conflict(f"{kind.title} {kind.ref(row.id)} is {row.status}: its fields can no longer change")
         before = store.snapshot(kind, row)
         change(ctx, row)
         row.updated_at = ctx.now
