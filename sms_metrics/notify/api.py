@@ -19,6 +19,7 @@ from sms_metrics.notify.models import Delivery
 from sms_metrics.notify.outbox import insert_deliveries
 from sms_metrics.register.db import transaction
 from sms_metrics.register.records.access import Principal, require, require_visible
+from sms_metrics.register.records.api import RecordId
 from sms_metrics.register.records.cli import ID, _command, _param, cli_principal
 
 STATUSES = ("pending", "sent", "failed", "cancelled")
@@ -85,7 +86,7 @@ def send_test(records, who: Principal, subscription_id: int) -> DeliveryRead:
 def subscription_routes(router, records, visible) -> None:
     @router.get("/{record_id}/deliveries", response_model=list[DeliveryRead], summary="The delivery log")
     def list_deliveries(
-        record_id: int,
+        record_id: RecordId,
         status: str | None = Query(None, description=", ".join(STATUSES)),
         limit: int = Query(100, ge=1, le=1000),
         who: Principal = Depends(visible),
@@ -93,7 +94,7 @@ def subscription_routes(router, records, visible) -> None:
         return deliveries(records, who, record_id, status, limit)
 
     @router.post("/{record_id}/test", response_model=DeliveryRead, status_code=202, summary="Queue a test event")
-    def test(record_id: int, who: Principal = Depends(visible)):
+    def test(record_id: RecordId, who: Principal = Depends(visible)):
         return send_test(records, who, record_id)
 
 

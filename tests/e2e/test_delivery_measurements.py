@@ -171,7 +171,7 @@ def test_saving_a_report_twice_keeps_one_record_with_two_versions(api, prometheu
     db = system.settings.database_url
     cat = Path(db.removeprefix("sqlite:///")).with_name("sms.yaml")
     cat.write_text(CATALOGUE)
-    period = f"{(T0 - timedelta(days=1)).date()}..{(T0 + timedelta(days=1)).date()}"
+    period = f"{(T0 - timedelta(days=1)).date()}..{(T0 + timedelta(days=2)).date()}"  # the outages (T0 + 1 h 20 min) may fall on the next day
     args = ["report", "availability", "-c", str(cat), "-p", prometheus.url, "-s", "checkout", "--period", period]
     first = run_cli(*args, "--save", env={"SMS_DATABASE_URL": db})
     assert first.returncode == 0, first.stderr

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sms_metrics.errors import Conflict, RecordInvalid
 from sms_metrics.register.base import Base, RecordColumns
 from sms_metrics.register.kinds.writes import write_record
+from sms_metrics.register.records.api import RecordId
 from sms_metrics.register.records.kind import Lifecycle, LinkField, RecordKind
 
 LIFECYCLE = Lifecycle(
@@ -157,7 +158,7 @@ def routes(router, records, visible) -> None:
         response_model=records.read_model(KIND),
         summary="Raise a nonconformity from a finding (1 = first)",
     )
-    def raise_(record_id: int, number: int, who=Depends(visible)):
+    def raise_(record_id: RecordId, number: int, who=Depends(visible)):
         return raise_for(records, who, record_id, number)
 
 

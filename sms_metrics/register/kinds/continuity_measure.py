@@ -18,6 +18,7 @@ from sms_metrics.register.kinds.continuity_plans import ContinuityPlan
 from sms_metrics.register.kinds.continuity_tests import KIND, MEASURED, current_plan
 from sms_metrics.register.kinds.writes import write_record
 from sms_metrics.register.records.access import require, require_visible
+from sms_metrics.register.records.api import RecordId
 from sms_metrics.sli.reader import StepGrid, read_step_states
 
 DEFAULT_STEP = 60.0
@@ -101,7 +102,7 @@ def routes(router, records, visible) -> None:
     from fastapi import Depends
 
     @router.post("/{record_id}/measure", response_model=records.read_model(KIND), summary="Measure from the probes")
-    def measure_(record_id: int, who=Depends(visible)):
+    def measure_(record_id: RecordId, who=Depends(visible)):
         return measure(records, who, record_id)
 
 

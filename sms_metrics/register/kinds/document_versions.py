@@ -16,6 +16,7 @@ from sms_metrics.register.kinds.documents import KIND, Document, DocumentCreate,
 from sms_metrics.register.kinds.writes import write_record
 from sms_metrics.register.records import store
 from sms_metrics.register.records.access import require_visible
+from sms_metrics.register.records.api import RecordId
 
 
 class NewVersion(BaseModel):
@@ -97,16 +98,16 @@ def routes(router, records, visible) -> None:
     read = records.read_model(KIND)
 
     @router.post("/{record_id}/versions", status_code=201, response_model=read, summary="Draft a new version")
-    def new_version_(record_id: int, body: NewVersion | None = None, who=Depends(visible)):
+    def new_version_(record_id: RecordId, body: NewVersion | None = None, who=Depends(visible)):
         body = body or NewVersion()
         return new_version(records, who, record_id, body.version, body.reason)
 
     @router.get("/{record_id}/versions", summary="Every version of this document, oldest first")
-    def versions_(record_id: int, who=Depends(visible)) -> list[dict]:
+    def versions_(record_id: RecordId, who=Depends(visible)) -> list[dict]:
         return versions(records, who, record_id)
 
     @router.post("/{record_id}/review", response_model=read, summary="Mark a published document reviewed")
-    def reviewed_(record_id: int, body: Reviewed | None = None, who=Depends(visible)):
+    def reviewed_(record_id: RecordId, body: Reviewed | None = None, who=Depends(visible)):
         body = body or Reviewed()
         return mark_reviewed(records, who, record_id, body.next_review, body.reason)
 

@@ -19,6 +19,7 @@ from sms_metrics.register.base import Base, RecordColumns, UTCDateTime
 from sms_metrics.register.kinds.nonconformities import CorrectiveAction as Action
 from sms_metrics.register.kinds.writes import write_record
 from sms_metrics.register.records.access import require, require_visible
+from sms_metrics.register.records.api import RecordId
 from sms_metrics.register.records.kind import Lifecycle, RecordKind
 from sms_metrics.register.records.schemas import read_schema
 
@@ -126,7 +127,7 @@ def routes(router, records, visible) -> None:
     from fastapi import Depends
 
     @router.post("/{record_id}/inputs", response_model=records.read_model(KIND), summary="Gather the inputs again")
-    def inputs_(record_id: int, who=Depends(visible)):
+    def inputs_(record_id: RecordId, who=Depends(visible)):
         return gather_again(records, who, record_id)
 
 

@@ -20,6 +20,7 @@ from sms_metrics.errors import Conflict, InputError, PrometheusError, RecordInva
 from sms_metrics.register.kinds.service_reports import FILES, KIND, ServiceReport, ServiceReportCreate
 from sms_metrics.register.kinds.writes import write_record
 from sms_metrics.register.records.access import require, require_visible
+from sms_metrics.register.records.api import RecordId
 
 log = logging.getLogger(__name__)
 TEMPLATE_KEYS = ("slo", "sli", "mtbf_seconds", "mttr_seconds", "daily", "rolling")
@@ -147,7 +148,7 @@ def routes(router, records, visible) -> None:
     @router.get(
         "/{record_id}/files/{fmt}", summary="A rendered file of the report (json, md or html)", response_model=None
     )
-    def file_(record_id: int, fmt: str = Path(pattern="^(json|md|html)$"), who=Depends(visible)) -> Response:
+    def file_(record_id: RecordId, fmt: str = Path(pattern="^(json|md|html)$"), who=Depends(visible)) -> Response:
         return Response(report_file(records, who, record_id, fmt), media_type=f"{FILES[fmt]}; charset=utf-8")
 
 

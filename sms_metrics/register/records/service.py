@@ -20,7 +20,7 @@ from sms_metrics.register.records import store
 from sms_metrics.register.records.access import Principal, require, require_visible
 from sms_metrics.register.records.context import Gatekeeping, MoveContext, WriteContext
 from sms_metrics.register.records.kind import RecordKind
-from sms_metrics.register.records.schemas import HistoryRow, MoveRequest, read_schema, update_schema
+from sms_metrics.register.records.schemas import MAX_ID, HistoryRow, MoveRequest, read_schema, update_schema
 
 if TYPE_CHECKING:
     from sms_metrics.bootstrap import System
@@ -116,7 +116,8 @@ class Records:
             return [HistoryRow.model_validate(h, from_attributes=True) for h in store.history_rows(s, kind, record_id)]
 
     def load(self, session: Session, kind: RecordKind, record_id: int):
-        row = session.get(kind.model, record_id)
+        # an id no database could hold (e.g. 2**64 from a URL) is simply not there, not an overflow
+        row = session.get(kind.model, record_id) if 1 <= record_id <= MAX_ID else None
         if row is None:
             raise RecordNotFound(f"{kind.title} {record_id} does not exist")
         return row
