@@ -99,10 +99,11 @@ def local_days(start: datetime, n: int, step: float, tz_name: str) -> tuple[list
     names, firsts = [], []
     while True:
         midnight = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(start.tzinfo)
-        if midnight >= end:
+        first = max(0, int(np.ceil((midnight - start).total_seconds() / step)))
+        if midnight >= end or first >= n:  # no step starts on this day (midnight inside the last step)
             break
         names.append(day.isoformat())
-        firsts.append(max(0, int(np.ceil((midnight - start).total_seconds() / step))))
+        firsts.append(first)
         day += timedelta(days=1)
     return names, np.asarray(firsts, dtype=np.intp)
 

@@ -15,7 +15,7 @@ import requests
 
 from sms_metrics.localstack.alertmanager import LocalAlertmanager
 from sms_metrics.localstack.prometheus import free_port
-from tests.e2e.test_alert_to_incident import _up, _wait
+from tests.e2e.test_alert_to_incident import SERVE_START, _up, _wait
 
 pytestmark = pytest.mark.integration
 TOKEN, ADMIN = "replay-hook", "replay-admin"
@@ -67,7 +67,7 @@ def test_a_replay_at_another_precision_is_one_occurrence_and_the_incident_resolv
     nanos = start.strftime("%Y-%m-%dT%H:%M:%S.123456789Z")
     millis = start.strftime("%Y-%m-%dT%H:%M:%S.123Z")
     try:
-        _wait(lambda: _up(f"{api}/healthz"), 30, "serve")
+        _wait(lambda: _up(f"{api}/healthz"), SERVE_START, "serve")
         with LocalAlertmanager(
             tmp_path / "am", webhook_url=f"{api}/api/v1/webhooks/alertmanager", token=TOKEN, repeat_interval="2s"
         ) as am:

@@ -69,6 +69,11 @@ class Switch(BaseHTTPRequestHandler):
         pass
 
 
+# seconds for `serve` to answer /healthz: it imports, migrates and starts its writer process, which takes
+# about 10 s on 2 quiet cores and several times that while the suite runs on every core
+SERVE_START = 120
+
+
 def _wait(fn, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -133,7 +138,7 @@ def test_probe_failure_opens_an_incident_that_resolves_on_recovery(tmp_path):
         stderr=subprocess.PIPE,
     )
     try:
-        _wait(lambda: _up(f"{api}/healthz"), 30, "serve")
+        _wait(lambda: _up(f"{api}/healthz"), SERVE_START, "serve")
         with (
             LocalAlertmanager(tmp_path / "am", webhook_url=f"{api}/api/v1/webhooks/alertmanager", token=TOKEN) as am,
             LocalPrometheus(

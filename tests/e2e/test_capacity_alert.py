@@ -16,7 +16,7 @@ from sms_metrics.localstack.alertmanager import LocalAlertmanager
 from sms_metrics.localstack.prometheus import LocalPrometheus, free_port
 from sms_metrics.rules.generator import catalogue_rules
 from sms_metrics.rules.writer import write_rules
-from tests.e2e.test_alert_to_incident import _up, _wait
+from tests.e2e.test_alert_to_incident import SERVE_START, _up, _wait
 from tests.integration import capacity_scenario as sc
 
 pytestmark = pytest.mark.integration
@@ -58,7 +58,7 @@ def test_forecast_job_gauge_and_static_rule_open_an_incident(tmp_path):
             stderr=subprocess.PIPE,
         )
         try:
-            _wait(lambda: _up(f"{api}/healthz"), 30, "serve")
+            _wait(lambda: _up(f"{api}/healthz"), SERVE_START, "serve")
             plans = _wait(lambda: _get(f"{api}/api/v1/capacity-plans") or None, 120, "the forecast job's plans")
             assert {(p["service"], p["resource"], p["forecast_status"]) for p in plans} == {
                 ("files", "disk", "plan"),

@@ -99,6 +99,7 @@ def test_a_refusing_receiver_is_not_retried_and_a_dead_one_fails_after_the_last_
     dead.close()
 
 
+@pytest.mark.serial  # compares latencies: run alone
 def test_a_dead_receiver_leaves_the_webhook_latency_unchanged(sqlite_db):
     dead, healthy = BlackHole(), Recorder()
 

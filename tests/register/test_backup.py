@@ -13,11 +13,11 @@ import pytest
 import requests
 
 from sms_metrics.localstack.prometheus import free_port
-from tests.e2e.test_alert_to_incident import _up, _wait
+from tests.e2e.test_alert_to_incident import SERVE_START, _up, _wait
 from tests.integration.conftest import run_cli
 from tests.register.conftest import WEBHOOK, Database, alert, payload
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serial]  # load and timing: run alone
 
 
 class Sender(threading.Thread):
@@ -49,7 +49,7 @@ def test_a_backup_under_load_holds_every_acknowledged_delivery_and_restores(db, 
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait(lambda: _up(f"http://127.0.0.1:{port}/healthz"), 30, "serve")
+        _wait(lambda: _up(f"http://127.0.0.1:{port}/healthz"), SERVE_START, "serve")
         sender = Sender(f"http://127.0.0.1:{port}/api/v1/webhooks/alertmanager")
         sender.start()
         _wait(lambda: len(sender.acked) >= 50, 60, "50 deliveries")

@@ -19,9 +19,10 @@ import pytest
 import requests
 
 from sms_metrics.localstack.prometheus import free_port
+from tests.e2e.test_alert_to_incident import SERVE_START
 from tests.register.conftest import WEBHOOK, Database, alert, payload
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serial]  # load and timing: run alone
 SERVICE_KILLS = 20
 WRITER_KILLS = 9  # after each service restart
 
@@ -70,7 +71,7 @@ class Service:
             stderr=self.log,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + SERVE_START
         while time.monotonic() < deadline:
             try:
                 if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=0.5).ok:

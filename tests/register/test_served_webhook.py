@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from sms_metrics.localstack.prometheus import free_port
+from tests.e2e.test_alert_to_incident import SERVE_START
 from tests.register.conftest import ADMIN, CATALOGUE, WEBHOOK, alert, payload
 
 pytestmark = pytest.mark.integration
@@ -41,13 +42,15 @@ class Served:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + SERVE_START
         while time.monotonic() < deadline:
             try:
                 if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok:
                     return self
             except requests.RequestException:
                 time.sleep(0.1)
+        self.proc.kill()  # leave no server behind
+        self.proc.wait(10)
         raise AssertionError("serve did not start")
 
     def post(self, body):

@@ -7,7 +7,7 @@ import pytest
 
 from sms_metrics.localstack.soak import run_soak
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serial]  # load and timing: run alone
 # Bounds. While SQLite's page caches and the allocator's arenas fill, the service's memory grows about
 # 0.5 MB a minute at this load (measured over 12 minutes; Python-level allocations grew 147 KiB over 4,000
 # deliveries under tracemalloc); a leak of a few MB a minute crosses the bound.

@@ -93,6 +93,15 @@ def test_daily_figures_follow_the_local_day():
     assert [(d.day, round(d.availability_percent, 3)) for d in f.daily] == [("2026-10-01", 100.0), ("2026-10-02", 90.0)]
 
 
+def test_a_rolling_day_whose_last_block_spans_midnight_has_one_day_of_figures():
+    # 24 hourly blocks from 00:30: the last one (23:30-00:30) starts on the first day, so no block starts
+    # on the second (a "1d" report run between 00:00 and 01:00 failed on this)
+    good, total = np.full(24, 990.0), np.full(24, 1000.0)
+    start = T0.replace(minute=30)
+    f = summarise_events(good, total, np.zeros(24), start=start, block_seconds=np.full(24, 3600.0), target_percent=99.0)
+    assert [(d.day, round(d.availability_percent, 3)) for d in f.daily] == [("2026-10-01", 99.0)]
+
+
 def test_events_availability_is_good_over_total_weighted_by_exclusion():
     good = np.array([990.0, 500.0, np.nan])
     total = np.array([1000.0, 1000.0, np.nan])
