@@ -64,6 +64,7 @@ class Graph:
 
     def __init__(self, version: tuple, rows) -> None:
         self.version = version
+        self.reach: dict[int, list[tuple[int, int, str]]] = {}  # impact() of a CI, kept with this graph
         self.needed_by: dict[int, list[tuple[int, str]]] = {}
         for record_id, field, target in rows:
             if field == "part_of":  # a part's failure touches its whole
@@ -93,7 +94,10 @@ def relations(session: Session) -> Graph:
 
 def impact(session: Session, ci_id: int) -> list[tuple[int, int, str]]:
     """(ci id, depth, relation) of every CI that needs ``ci_id``, nearest first, by id within a level."""
-    needed_by = relations(session).needed_by
+    graph = relations(session)
+    if (known := graph.reach.get(ci_id)) is not None:
+        return known
+    needed_by = graph.needed_by
     seen, frontier, out = {ci_id}, [ci_id], []
     depth = 0
     while frontier and depth < MAX_DEPTH:
@@ -105,6 +109,10 @@ def impact(session: Session, ci_id: int) -> list[tuple[int, int, str]]:
                 seen.add(found)
                 frontier.append(found)
                 out.append((found, depth, field))
+    with _lock:
+        if len(graph.reach) >= 1024:  # a bound on what a graph keeps
+            graph.reach.clear()
+        graph.reach[ci_id] = out
     return out
 
 
@@ -117,24 +125,30 @@ def impact_report(records, who, ci_id: int) -> dict:
         root = records.load(s, KIND, ci_id)
         found = impact(s, ci_id)
         ci = ConfigurationItem
-        columns = select(ci.id, ci.name, ci.type, ci.service, ci.status)  # plain rows: thousands of CIs, fast
-        if len(found) > 500:  # most of a big graph: one scan beats a long IN list
-            rows = {r.id: r for r in s.execute(columns)}
+        columns = select(ci.id, ci.name, ci.type, ci.service, ci.status)  # plain tuples: thousands of CIs
+        if len(found) > 500:  # most of a big graph: one scan on the driver's cursor beats a long IN list
+            cursor = s.connection().connection.cursor()
+            cursor.execute(f"SELECT id, name, type, service, status FROM {ci.__tablename__}")
+            rows = {row[0]: row for row in cursor.fetchall()}
+            cursor.close()
         else:
-            rows = {r.id: r for r in s.execute(columns.where(ci.id.in_([f[0] for f in found])))}
-        items = [
-            {
-                "id": i,
-                "ref": KIND.ref(i),
-                "name": rows[i].name,
-                "type": rows[i].type,
-                "service": rows[i].service,
-                "status": rows[i].status,
-                "depth": depth,
-                "via": via,
-            }
-            for i, depth, via in found
-        ]
+            rows = {row[0]: tuple(row) for row in s.execute(columns.where(ci.id.in_([f[0] for f in found])))}
+        prefix = KIND.prefix
+        items = []
+        for i, depth, via in found:
+            _, name, type_, service, status = rows[i]
+            items.append(
+                {
+                    "id": i,
+                    "ref": f"{prefix}-{i:06d}",  # KIND.ref, inlined: called thousands of times
+                    "name": name,
+                    "type": type_,
+                    "service": service,
+                    "status": status,
+                    "depth": depth,
+                    "via": via,
+                }
+            )
         services = sorted({x for x in [root.service, *(it["service"] for it in items)] if x})
         return {
             "configuration_item": {"id": root.id, "ref": KIND.ref(root.id), "name": root.name},
