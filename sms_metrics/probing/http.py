@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from sms_metrics.probing.config import HTTPOptions, Module
 from sms_metrics.probing.http1 import ProtocolError, Response, exchange
-from sms_metrics.probing.net import cert_expiry, resolve, tls_context
+from sms_metrics.probing.net import TLSConfigError, cert_expiry, context_from, resolve
 from sms_metrics.probing.result import ProbeResult
 
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -26,8 +26,7 @@ USER_AGENT = "sms-metrics-prober"
 
 
 def context_for(module: Module) -> ssl.SSLContext:
-    tc = module.http.tls_config
-    return tls_context(module.http.tls_verify, tc.ca_file, tc.cert_file, tc.key_file)
+    return context_from(module.http.tls_verify, module.http.tls_config)
 
 
 def build_request(o: HTTPOptions, method: str, url: str) -> bytes:
@@ -173,6 +172,8 @@ async def probe_http(module: Module, url: str, res: ProbeResult) -> ProbeResult:
     for hop in range(o.max_redirects + 1):
         try:
             response, body = await _hop(module, method, url, res)
+        except TLSConfigError as exc:
+            return res.fail(str(exc))
         except (OSError, ProtocolError) as exc:
             return res.fail(_reason(exc, url))
         res.status_code = response.status_code

@@ -52,6 +52,21 @@ def tls_context(
     return ctx
 
 
+class TLSConfigError(Exception):
+    """A file named in a module's ``tls_config`` cannot be loaded: the module's fault, not the target's."""
+
+
+def context_from(verify: bool, tc) -> ssl.SSLContext:
+    """The shared context for a module's ``tls_verify`` and ``tls_config``; a file that cannot be
+    loaded raises TLSConfigError naming the files, so the probe does not blame the target."""
+    try:
+        return tls_context(verify, tc.ca_file, tc.cert_file, tc.key_file)
+    except (OSError, ValueError) as exc:
+        files = ", ".join(f"{k} {getattr(tc, k)}" for k in ("ca_file", "cert_file", "key_file") if getattr(tc, k))
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise TLSConfigError(f"tls_config ({files}): {why.lower()}") from exc
+
+
 def cert_expiry(ssl_object) -> float | None:
     """notAfter of the peer's certificate as Unix seconds (works without verification too)."""
     if ssl_object is None:

@@ -8,9 +8,10 @@ import logging
 import time
 
 from sms_metrics.core.durations import parse_duration
-from sms_metrics.probing.config import Module, Target
+from sms_metrics.probing.config import Module, Target, TLSConfig
 from sms_metrics.probing.dns import probe_dns
 from sms_metrics.probing.http import probe_http
+from sms_metrics.probing.net import TLSConfigError, context_from
 from sms_metrics.probing.result import ProbeResult
 from sms_metrics.probing.tcp import probe_tcp
 
@@ -23,6 +24,26 @@ _seconds = functools.lru_cache(maxsize=1024)(parse_duration)  # parsed once per 
 
 def timeout_of(target: Target, module: Module) -> float:
     return _seconds(target.timeout or module.timeout)
+
+
+def prepare(modules: dict[str, Module]) -> None:
+    """Build every module's TLS contexts before any probe's clock starts. Loading the system's CA
+    store blocks the event loop (0.1 s on a quiet machine, seconds on a busy one); done inside the
+    first probes, it would count against their timeouts and those of every probe waiting on the
+    loop. A file that cannot be loaded is left for the probe to report."""
+    for name, module in modules.items():
+        wanted = []
+        if module.prober == "http":
+            wanted.append((module.http.tls_verify, module.http.tls_config))
+        elif module.prober == "tcp" and module.tcp.tls:
+            wanted.append((module.tcp.tls_verify, module.tcp.tls_config))
+        if module.prober == "tcp" and any(step.starttls for step in module.tcp.query_response):
+            wanted.append((module.tcp.tls_verify, TLSConfig()))
+        for verify, tc in wanted:
+            try:
+                context_from(verify, tc)
+            except TLSConfigError as exc:
+                log.debug("module %s: %s (the probes will report it)", name, exc)
 
 
 async def run_probe(target: Target, module: Module) -> ProbeResult:
@@ -50,6 +71,7 @@ async def run_probe(target: Target, module: Module) -> ProbeResult:
 
 async def run_once(targets: list[Target], modules: dict[str, Module], concurrency: int = 100) -> list[ProbeResult]:
     """Probe every target once, at most ``concurrency`` at a time, in the targets' order."""
+    prepare(modules)
     sem = asyncio.Semaphore(concurrency)
 
     async def one(t: Target) -> ProbeResult:

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from sms_metrics.probing.config import Module, Target
 from sms_metrics.probing.metrics import LatestResults
-from sms_metrics.probing.runner import run_probe
+from sms_metrics.probing.runner import prepare, run_probe
 from sms_metrics.probing.shard import Shard
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ class Scheduler:
 
     async def run(self, duration: float | None = None) -> None:
         """Probe until cancelled (or for ``duration`` seconds)."""
+        prepare(self.modules)
         t0 = time.monotonic()
         stop_at = t0 + duration if duration else None
         log.info("probing %d targets", len(self.targets))

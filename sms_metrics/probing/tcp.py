@@ -6,7 +6,7 @@ import asyncio
 import re
 
 from sms_metrics.probing.config import Module
-from sms_metrics.probing.net import cert_expiry, resolve, tls_context
+from sms_metrics.probing.net import TLSConfigError, cert_expiry, context_from, resolve, tls_context
 from sms_metrics.probing.result import ProbeResult
 
 
@@ -15,12 +15,11 @@ async def probe_tcp(module: Module, target: str, res: ProbeResult) -> ProbeResul
     host, _, port = target.rpartition(":")
     host = host.strip("[]")
     try:
+        ctx = context_from(o.tls_verify, o.tls_config) if o.tls else None
+    except TLSConfigError as exc:
+        return res.fail(str(exc))
+    try:
         ip, _ = await resolve(host, o.preferred_ip_protocol)
-        ctx = (
-            tls_context(o.tls_verify, o.tls_config.ca_file, o.tls_config.cert_file, o.tls_config.key_file)
-            if o.tls
-            else None
-        )
         reader, writer = await asyncio.open_connection(
             ip, int(port), ssl=ctx, server_hostname=(o.tls_config.server_name or host) if ctx else None
         )

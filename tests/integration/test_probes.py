@@ -18,7 +18,7 @@ from sms_metrics.probing.runner import run_once
 from tests.integration import probe_servers as srv
 from tests.integration.conftest import run_cli
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serial]  # probe timings and timeouts: run alone
 
 
 @pytest.fixture(scope="module")
@@ -290,3 +290,24 @@ def test_ip_protocol_preference_and_ipv6_targets():
         with pytest.raises(OSError, match="cannot resolve localhost"):
             asyncio.run(resolve("localhost", "ip6", fallback=False))
     server.shutdown()
+
+
+def test_tls_contexts_are_built_before_the_clock_starts(servers, tmp_path):
+    """Loading a CA store blocks the loop; run_once does it before any probe's timeout runs, and a
+    CA file that cannot be read is still reported by the probe that needs it."""
+    from sms_metrics.probing.config import Module, Target
+    from sms_metrics.probing.net import tls_context
+    from sms_metrics.probing.runner import prepare
+
+    own_ca = Module(prober="http", http={"tls_config": {"ca_file": str(servers["cert"])}})
+    missing = Module(prober="http", http={"tls_config": {"ca_file": str(tmp_path / "nope.pem")}})
+    tls_context.cache_clear()
+    prepare({"own_ca": own_ca, "missing": missing})
+    assert tls_context.cache_info().currsize == 1  # own_ca built; the missing file left for the probe
+    hits = tls_context.cache_info().hits
+    target = Target(name="x", service="shop", module="missing", target=f"{servers['https']}/ok")
+    out = asyncio.run(run_once([target], {"missing": missing}))
+    assert not out[0].success and "nope.pem" in out[0].error
+    ok = Target(name="y", service="shop", module="own_ca", target=f"{servers['https']}/ok")
+    assert asyncio.run(run_once([ok], {"own_ca": own_ca}))[0].success
+    assert tls_context.cache_info().hits > hits  # the probe used the context built ahead
