@@ -27,9 +27,10 @@ RANGE = re.compile(r"\[(\d+(?:ms|s|m|h|d|w)+)(?::[^\]]*)?\]")
 
 INTERVAL = 5.0
 CHAINED = ("slo:current_burn_rate:ratio", "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio")
-# One sample of the window apart at most: rate()-based SLIs (VictoriaMetrics does not extrapolate)
-# and the threshold SLI, read through a one-minute subquery whose newest point Prometheus fills from
-# a sample up to 5 minutes old and VictoriaMetrics only from one within about a sample interval.
+# One sample of the window apart at each end at most: rate()-based SLIs (VictoriaMetrics does not
+# extrapolate) and the threshold SLI, read through a one-minute subquery whose newest point Prometheus
+# fills from a sample up to 5 minutes old and VictoriaMetrics only from one within about a sample
+# interval (measured under load: 10 bad minutes over 1,438 points on VictoriaMetrics, 1,440 on Prometheus).
 ONE_SAMPLE = {"api", "hist", "lat"}
 
 
@@ -83,11 +84,11 @@ def test_vmalert_loads_and_evaluates_every_generated_rule(evaluated):
 
 
 def _tolerance(key: tuple) -> float:
-    """Exact for the probe SLI and constants; one sample interval of the window for the others."""
+    """Exact for the probe SLI and constants; a sample interval at each end of the window for the others."""
     labels = dict(key)
     if labels.get("service") not in ONE_SAMPLE or not labels.get("sloth_window"):
         return 1e-9
-    return 1.5 * 60.0 / parse_duration(labels["sloth_window"])
+    return 2.5 * 60.0 / parse_duration(labels["sloth_window"])
 
 
 def _by_epoch(samples, windows) -> dict[tuple, float]:
