@@ -76,11 +76,14 @@ class ClockTerms:
     resolution_minutes: Mapping[str, int]
 
 
+_NO_CLOCKS: dict[str, datetime | None] = {
+    f"{c}_{k}": None for c in ("response", "resolution") for k in ("due_at", "warn_at")
+}
+
+
 def due_times(terms: ClockTerms | None, prio: str, opened: datetime) -> dict[str, datetime | None]:
     """Due and warning (75%) times of the response and resolution clocks, counted in service hours."""
-    out: dict[str, datetime | None] = {
-        f"{c}_{k}": None for c in ("response", "resolution") for k in ("due_at", "warn_at")
-    }
+    out = dict(_NO_CLOCKS)
     if terms is None:
         return out
     for clock, table in (("response", terms.response_minutes), ("resolution", terms.resolution_minutes)):

@@ -22,6 +22,8 @@ class New:
 
 def _sqlite_datetime(v):
     """UTC text, exactly as SQLAlchemy's SQLite DateTime writes it (so comparisons stay textual)."""
+    if v.tzinfo is UTC:  # the usual case: cut the "+00:00" instead of converting
+        return v.isoformat(" ", "microseconds")[:26]
     return v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 

@@ -93,7 +93,8 @@ class AlertBatch:
         self.new_occurrences: list[New] = []
 
     def touch(self, inc):
-        self.before.setdefault(id(inc), (inc, snapshot(inc) if inc not in self.created else {}))
+        if id(inc) not in self.before:  # created by this delivery (New): no earlier values
+            self.before[id(inc)] = (inc, {} if isinstance(inc, New) else snapshot(inc))
         inc.updated_at = self.now
         return inc
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import logging
 import multiprocessing
@@ -154,22 +155,29 @@ def _settle(fut: asyncio.Future, reply: Reply) -> None:
 
 
 def _writer_main(conn, settings: Settings, catalogue: Catalogue | None) -> None:
-    """The writer process: every delivery waiting in the pipe is written in one transaction, then answered."""
+    """The writer process: every delivery waiting in the pipe is written in one transaction, then answered.
+    Deliveries come in lists (whatever the server had queued when it sent); None asks it to finish."""
     system = build(settings, catalogue=catalogue, migrate=False)
     window = timedelta(seconds=settings.reopen_window_seconds)
+    # a group's rows are freed by reference counting; the cyclic collector, run every 700 allocations
+    # by default, walked the whole register code again and again (a quarter of a large group's time)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
     stopping = False
     while not stopping:
         try:
-            group = [conn.recv()]
-            while len(group) < MAX_GROUP and group[-1] is not None and conn.poll():
-                group.append(conn.recv())
+            message = conn.recv()
+            group = [] if message is None else list(message)
+            stopping = message is None
+            while not stopping and len(group) < MAX_GROUP and conn.poll():
+                message = conn.recv()
+                stopping = message is None
+                group += message or []
         except (EOFError, OSError):
             break
-        if group[-1] is None:  # the server asks the writer to finish
-            group.pop()
-            stopping = True
-            if not group:
-                break
+        if not group:
+            continue
         replies: list = [None] * len(group)
         parsed = []
         for k, (_, body, _) in enumerate(group):
@@ -189,7 +197,10 @@ def _writer_main(conn, settings: Settings, catalogue: Catalogue | None) -> None:
 
 
 class ProcessWriter(DeliveryWriter):
-    """SQLite: a writer process, fed through a pipe; answers come back on a reader thread."""
+    """SQLite: a writer process, fed through a pipe by one sender thread; answers come back on a reader
+    thread. The event loop only queues a delivery and awaits its future: the sender sends whatever has
+    queued up in one message, and the reader settles a whole group of answers in one loop callback, so
+    a busy server makes a few pipe writes and loop wake-ups per group, not per delivery."""
 
     def __init__(self, settings: Settings, catalogue: Catalogue | None):
         self.settings, self.catalogue = settings, catalogue
@@ -202,10 +213,15 @@ class ProcessWriter(DeliveryWriter):
         self._lock = threading.Lock()
         self._ids = itertools.count()
         self._waiting: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future, object]] = {}
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._sender: threading.Thread | None = None
 
     def start(self) -> None:
         with self._lock:
             self._start()
+            if self._sender is None:
+                self._sender = threading.Thread(target=self._send_loop, name="register-writer-sender", daemon=True)
+                self._sender.start()
 
     def _start(self) -> None:
         if self._conn is not None:
@@ -225,47 +241,80 @@ class ProcessWriter(DeliveryWriter):
                 replies = conn.recv()
             except (EOFError, OSError):
                 break
-            for ident, kind, value in replies:
-                waiting = self._waiting.pop(ident, None)
-                if waiting is not None:
-                    waiting[0].call_soon_threadsafe(_settle, waiting[1], (kind, value))
+            _settle_all([(self._waiting.pop(ident, None), (kind, value)) for ident, kind, value in replies])
         lost = [i for i, w in list(self._waiting.items()) if w[2] is conn]
         if lost:
             log.error("the register writer process died holding %d deliveries; starting a new one", len(lost))
-        for ident in lost:
-            waiting = self._waiting.pop(ident, None)
-            if waiting is not None:
-                waiting[0].call_soon_threadsafe(_settle, waiting[1], ("busy", "the register writer restarted; retry"))
+        _settle_all([(self._waiting.pop(i, None), ("busy", "the register writer restarted; retry")) for i in lost])
 
-    def _send(self, ident: int, body: bytes, now: float, loop, fut) -> None:
-        with self._lock:
-            if self._proc is None or not self._proc.is_alive():
-                self._start()
+    def _send_loop(self) -> None:
+        """Send what the event loop queued, all of it in one message; restart a writer that died."""
+        while True:
+            batch = [self._outbox.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < MAX_GROUP and batch[-1] is not None:
+                    batch.append(self._outbox.get_nowait())
+            stop = batch[-1] is None
+            items = batch[:-1] if stop else batch
+            with self._lock:
+                if items:
+                    self._send(items)
+                if stop:
+                    if self._conn is not None and self._proc is not None and self._proc.is_alive():
+                        with contextlib.suppress(EOFError, OSError):
+                            self._conn.send(None)  # finish what is in the pipe, then exit
+                    return
+
+    def _send(self, items: list) -> None:
+        if self._proc is None or not self._proc.is_alive():
+            self._start()
+        for ident, _, _, loop, fut in items:
             self._waiting[ident] = (loop, fut, self._conn)
-            try:
-                self._conn.send((ident, body, now))
-            except (EOFError, OSError):
-                self._waiting.pop(ident, None)
-                loop.call_soon_threadsafe(_settle, fut, ("busy", "the register writer restarted; retry"))
+        try:
+            self._conn.send([(ident, body, now) for ident, body, now, _, _ in items])
+        except (EOFError, OSError):
+            lost = [
+                (self._waiting.pop(ident, None), ("busy", "the register writer restarted; retry"))
+                for ident, *_ in items
+            ]
+            _settle_all(lost)
 
     async def write(self, payload, body, now):
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
+        if self._sender is None:
+            self.start()
         self.pending += 1
         try:
-            await loop.run_in_executor(None, self._send, next(self._ids), body, now.timestamp(), loop, fut)
+            self._outbox.put((next(self._ids), body, now.timestamp(), loop, fut))
             return _raise(await fut)
         finally:
             self.pending -= 1
 
     def close(self) -> None:
-        if self._conn is not None and self._proc is not None and self._proc.is_alive():
-            with self._lock, contextlib.suppress(EOFError, OSError):
-                self._conn.send(None)  # finish what is in the pipe, then exit
+        if self._sender is not None:
+            self._outbox.put(None)  # the sender sends what is queued, then asks the writer to finish
+            self._sender.join(10)
         if self._proc is not None:
             self._proc.join(10)
             if self._proc.is_alive():
                 self._proc.kill()
+
+
+def _settle_all(settled: list) -> None:
+    """Settle futures from another thread: one callback per event loop, not one per delivery."""
+    by_loop: dict = {}
+    for waiting, reply in settled:
+        if waiting is not None:
+            by_loop.setdefault(waiting[0], []).append((waiting[1], reply))
+    for loop, pairs in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a loop that has closed has no one waiting
+            loop.call_soon_threadsafe(_settle_pairs, pairs)
+
+
+def _settle_pairs(pairs: list) -> None:
+    for fut, reply in pairs:
+        _settle(fut, reply)
 
 
 def delivery_writer(system: System) -> DeliveryWriter:
