@@ -32,6 +32,7 @@ from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.config import Settings
 from sms_metrics.errors import InputError
 from sms_metrics.register.db import DatabaseBusy, transaction
+from sms_metrics.register.incidents.alert import AlertEvent
 from sms_metrics.register.incidents.ingest import ingest_alerts
 from sms_metrics.register.webhook.schema import WebhookPayload
 
@@ -154,6 +155,29 @@ def _settle(fut: asyncio.Future, reply: Reply) -> None:
         fut.set_result(reply)
 
 
+READY = "ready"  # the writer's first message: built, warmed up, reading deliveries
+READY_WAIT = 30.0  # seconds the server waits for it
+
+
+def _warm_up(system: System, catalogue: Catalogue | None, window: timedelta) -> None:
+    """Write an alert in a transaction that is rolled back, so that the first real deliveries do not
+    pay for the mappers' configuration and the statements' compilation (a few hundred ms on 2 cores,
+    which every delivery queued behind them would wait)."""
+    now = datetime.now(UTC)
+    alert = AlertEvent(
+        status="firing", fingerprint="sms-metrics-warm-up", starts_at=now, labels={"alertname": "WarmUp"}
+    )
+    session = system.sessions()
+    try:
+        ingest_alerts(session, alerts=[alert], catalogue=catalogue, now=now, reopen_window=window)
+        session.flush()
+    except Exception as exc:  # a busy or odd register: the first delivery will just be slower
+        log.info("the register writer's warm-up did not complete: %s", exc)
+    finally:
+        session.rollback()
+        session.close()
+
+
 def _writer_main(conn, settings: Settings, catalogue: Catalogue | None) -> None:
     """The writer process: every delivery waiting in the pipe is written in one transaction, then answered.
     Deliveries come in lists (whatever the server had queued when it sent); None asks it to finish."""
@@ -161,9 +185,14 @@ def _writer_main(conn, settings: Settings, catalogue: Catalogue | None) -> None:
     window = timedelta(seconds=settings.reopen_window_seconds)
     # a group's rows are freed by reference counting; the cyclic collector, run every 700 allocations
     # by default, walked the whole register code again and again (a quarter of a large group's time)
+    _warm_up(system, catalogue, window)
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+    try:
+        conn.send(READY)
+    except (EOFError, OSError):
+        return
     stopping = False
     while not stopping:
         try:
@@ -232,6 +261,13 @@ class ProcessWriter(DeliveryWriter):
         )
         self._proc.start()
         child.close()
+        try:  # deliveries sent before the writer is ready would wait for its start, not just their turn
+            if self._conn.poll(READY_WAIT):
+                self._conn.recv()
+            else:
+                log.warning("the register writer process is not ready after %g s; deliveries will wait", READY_WAIT)
+        except (EOFError, OSError):
+            pass  # it died starting: the reader thread sees the pipe end and the next send starts another
         threading.Thread(target=self._read, args=(self._conn,), name="register-writer-replies", daemon=True).start()
 
     def _read(self, conn) -> None:
@@ -241,6 +277,8 @@ class ProcessWriter(DeliveryWriter):
                 replies = conn.recv()
             except (EOFError, OSError):
                 break
+            if replies == READY:  # a writer that took longer than READY_WAIT to start
+                continue
             _settle_all([(self._waiting.pop(ident, None), (kind, value)) for ident, kind, value in replies])
         lost = [i for i, w in list(self._waiting.items()) if w[2] is conn]
         if lost:
