@@ -132,8 +132,7 @@ class ThreadWriter(DeliveryWriter):
             replies = write_group(
                 self.sessions, [g[0] for g in group], catalogue=self.catalogue, now=now, window=window
             )
-            for (_, _, loop, fut), reply in zip(group, replies):
-                loop.call_soon_threadsafe(_settle, fut, reply)
+            _settle_all([((loop, fut), reply) for (_, _, loop, fut), reply in zip(group, replies)])
 
     async def write(self, payload, body, now):
         loop = asyncio.get_running_loop()
@@ -183,9 +182,9 @@ def _writer_main(conn, settings: Settings, catalogue: Catalogue | None) -> None:
     Deliveries come in lists (whatever the server had queued when it sent); None asks it to finish."""
     system = build(settings, catalogue=catalogue, migrate=False)
     window = timedelta(seconds=settings.reopen_window_seconds)
+    _warm_up(system, catalogue, window)
     # a group's rows are freed by reference counting; the cyclic collector, run every 700 allocations
     # by default, walked the whole register code again and again (a quarter of a large group's time)
-    _warm_up(system, catalogue, window)
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
