@@ -123,7 +123,9 @@ class Dispatcher:
 
     def _read(self, low: int) -> list:
         with self.system.records.reading() as s:
-            rows = s.scalars(select(History).where(History.id > low).order_by(History.id).limit(self.batch)).all()
+            # plain rows, not History objects: the server reads every write of the webhook here
+            query = select(*History.__table__.columns).where(History.id > low).order_by(History.id)
+            rows = list(s.execute(query.limit(self.batch)).all())
         if len(rows) == self.batch:  # a write cut by the limit: take its rows next time
             last = (rows[-1].record_kind, rows[-1].record_id, rows[-1].at)
             whole = [r for r in rows if (r.record_kind, r.record_id, r.at) != last]

@@ -109,3 +109,33 @@ def test_three_incidents_of_one_fingerprint_in_a_week_propose_a_problem(db):
         assert problem.status == "proposed" and problem.fingerprint == "rep"
         assert "3 incidents with the same fingerprint (rep) within 7 days" in problem.description
         assert {i.problem_id for i in s.query(Incident).all()} == {problem.id}
+
+
+def test_an_alert_storm_in_one_delivery_proposes_one_problem_per_service_and_every_incident_joins_it(db):
+    """300 new alerts on two services in one delivery: one problem each, all incidents in it, and a
+    bounded number of statements (each later incident once asked for its problem again: seconds)."""
+    from sqlalchemy import event
+
+    system = _system(db)
+    storm = [
+        WebhookAlert.model_validate(alert(f"storm-{k}", service=("checkout", "desk")[k % 2])).event()
+        for k in range(300)
+    ]
+    statements = []
+    engine = system.sessions.kw["bind"]
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        with transaction(system.sessions) as s:
+            actions = ingest_alerts(s, alerts=storm, catalogue=CAT, now=T0)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert actions == ["opened"] * 300
+    assert len(statements) < 40, statements
+    with system.sessions() as s:
+        problems = {p.service: p for p in s.query(Problem).all()}
+        assert sorted(problems) == ["checkout", "desk"]
+        assert all(p.status == "proposed" and p.fingerprint is None for p in problems.values())
+        members = {(i.service, i.problem_id) for i in s.query(Incident).all()}
+        assert members == {("checkout", problems["checkout"].id), ("desk", problems["desk"].id)}
+        assert s.query(Incident).filter(Incident.problem_id.is_(None)).count() == 0

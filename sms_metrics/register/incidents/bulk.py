@@ -59,6 +59,10 @@ def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
             continue  # no server defaults in the register: omitted = NULL
         f = _converter(table.c[c])
         names.append(c)
-        converted.append([None if v is None else f(v) for v in values] if f else values)
+        if f is _sqlite_datetime:  # a delivery's rows share a few instants (now, the alerts' starts)
+            memo: dict = {None: None}
+            converted.append([memo[v] if v in memo else memo.setdefault(v, f(v)) for v in values])
+        else:
+            converted.append([None if v is None else f(v) for v in values] if f else values)
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     session.connection().exec_driver_sql(sql, list(zip(*converted)))

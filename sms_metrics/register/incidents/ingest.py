@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from sms_metrics.catalogue.model import Catalogue
@@ -32,13 +32,24 @@ KIND = "incident"
 ACTOR = "alertmanager"
 
 
-def new_incident(alert: AlertEvent, catalogue: Catalogue | None, now: datetime) -> dict:
-    """The column values of a new incident for ``alert``: service, priority, SLA due times."""
+def new_incident(alert: AlertEvent, catalogue: Catalogue | None, now: datetime, memo: dict | None = None) -> dict:
+    """The column values of a new incident for ``alert``: service, priority, SLA due times. ``memo``
+    (one per delivery) keeps what alerts of the same service and severity share, and due times of the
+    same start, so that an alert storm does not look the catalogue and the clocks up once per alert."""
     labels, ann = alert.labels, alert.annotations
     name = labels.get("service") or labels.get("sloth_service") or "unknown"
-    service = catalogue.find(name) if catalogue is not None else None
-    impact, urgency = impact_of(service.criticality if service else None), urgency_of(labels.get("severity"))
-    prio = priority(impact, urgency)
+    memo = {} if memo is None else memo
+    key = (name, labels.get("severity"))
+    rated = memo.get(key)
+    if rated is None:
+        service = catalogue.find(name) if catalogue is not None else None
+        impact, urgency = impact_of(service.criticality if service else None), urgency_of(labels.get("severity"))
+        rated = memo[key] = (impact, urgency, priority(impact, urgency), service is None, clock_terms(catalogue, name))
+    impact, urgency, prio, triage, terms = rated
+    due_key = (key, alert.starts_at)
+    due = memo.get(due_key)
+    if due is None:
+        due = memo[due_key] = due_times(terms, prio, alert.starts_at)
     return dict(
         status="new",
         priority=prio,
@@ -53,13 +64,41 @@ def new_incident(alert: AlertEvent, catalogue: Catalogue | None, now: datetime) 
         runbook_url=ann.get("runbook_url") or ann.get("runbook"),
         generator_url=alert.generator_url or None,
         labels=dict(labels),
-        needs_triage=service is None,
+        needs_triage=triage,
         opened_at=alert.starts_at,
         occurrence_count=1,
         created_at=now,
         updated_at=now,
-        **due_times(clock_terms(catalogue, name), prio, alert.starts_at),
+        **due,
     )
+
+
+# built once: SQLAlchemy then only looks their compiled form up (building a statement per delivery
+# cost about as much as running it)
+_FPS = bindparam("fps", expanding=True)
+_OCCURRENCES = select(Occurrence).where(Occurrence.fingerprint.in_(_FPS))
+_LATEST = select(Incident).where(
+    Incident.id.in_(select(func.max(Incident.id)).where(Incident.fingerprint.in_(_FPS)).group_by(Incident.fingerprint))
+)
+_MAX_ID = select(func.max(Incident.__table__.c.id))
+_ACTIVE_PROBLEMS = select(Problem.id, Problem.fingerprint, Problem.service).where(
+    Problem.status.in_(sorted(ACTIVE)),
+    or_(
+        Problem.fingerprint.in_(bindparam("fps", expanding=True)),
+        and_(Problem.fingerprint.is_(None), Problem.service.in_(bindparam("services", expanding=True))),
+    ),
+)
+_JOIN_PROBLEM = (
+    update(Incident.__table__)
+    .where(Incident.__table__.c.id == bindparam("incident"))
+    .values(problem_id=bindparam("problem"))
+)
+_RECENT = {
+    field: select(getattr(Incident, field), func.count())
+    .where(getattr(Incident, field).in_(bindparam("values", expanding=True)), Incident.opened_at >= bindparam("since"))
+    .group_by(getattr(Incident, field))
+    for field in ("fingerprint", "service")
+}
 
 
 def snapshot(inc) -> dict:
@@ -79,18 +118,17 @@ class AlertBatch:
         self.s, self.catalogue, self.now, self.window = session, catalogue, now, reopen_window
         fps = sorted({a.fingerprint for a in alerts})
         self.occ = {
-            (o.fingerprint, to_millisecond(o.starts_at)): o
-            for o in session.scalars(select(Occurrence).where(Occurrence.fingerprint.in_(fps)))
+            (o.fingerprint, to_millisecond(o.starts_at)): o for o in session.scalars(_OCCURRENCES, {"fps": fps})
         }
         # the newest incident of a fingerprint is its open one when there is one (a new incident only
         # opens when none is open), so one query gives both
-        latest = select(func.max(Incident.id)).where(Incident.fingerprint.in_(fps)).group_by(Incident.fingerprint)
-        self.last = {i.fingerprint: i for i in session.scalars(select(Incident).where(Incident.id.in_(latest)))}
+        self.last = {i.fingerprint: i for i in session.scalars(_LATEST, {"fps": fps})}
         self.stored_fps = set(self.last)  # fingerprints with incidents before this delivery
         self.open = {fp: i for fp, i in self.last.items() if i.status in OPEN}
         self.before: dict[int, tuple[object, dict]] = {}
         self.created: list[New] = []
         self.new_occurrences: list[New] = []
+        self.memo: dict = {}  # see new_incident
 
     def touch(self, inc):
         if id(inc) not in self.before:  # created by this delivery (New): no earlier values
@@ -107,7 +145,7 @@ class AlertBatch:
         self.occ[(alert.fingerprint, alert.starts_at)] = occ
 
     def create(self, alert: AlertEvent, linked) -> New:
-        inc = New(**new_incident(alert, self.catalogue, self.now), linked=linked, problem_id=None)
+        inc = New(**new_incident(alert, self.catalogue, self.now, self.memo), linked=linked, problem_id=None)
         self.created.append(inc)
         self.touch(inc)
         self.open[alert.fingerprint] = inc
@@ -175,7 +213,7 @@ class AlertBatch:
             table = Incident.__table__
             if self.s.get_bind().dialect.name == "sqlite":
                 # the write lock (BEGIN IMMEDIATE) is ours: number the rows and insert them in one executemany
-                first = (self.s.scalar(select(func.max(table.c.id))) or 0) + 1
+                first = (self.s.scalar(_MAX_ID) or 0) + 1
                 for k, inc in enumerate(self.created):
                     inc.id = first + k
                 insert_columns(self.s, table, {c: [getattr(i, c, None) for i in self.created] for c in ["id", *cols]})
@@ -203,9 +241,30 @@ class AlertBatch:
         self.s.flush()  # changes to stored incidents and occurrences
         crossing = self._known_problems()
         self._insert_new()
-        for inc in crossing:  # rare: the third repeat within a week proposes a problem
+        # the third repeat within a week proposes a problem; later incidents of this delivery with the
+        # same fingerprint or service join the problem just proposed without asking for it again (an
+        # alert storm of thousands of alerts on a few services made as many proposals otherwise: seconds)
+        proposed: dict[tuple[str, object], int] = {}
+        joined = []
+        for inc, field in crossing:
+            known = next(
+                (
+                    proposed[k]
+                    for k in (("fingerprint", inc.fingerprint), (field, getattr(inc, field)))
+                    if k in proposed
+                ),
+                None,
+            )
+            if known is not None:
+                inc.problem_id = known
+                joined.append({"incident": inc.id, "problem": known})
+                continue
             problem = propose_problem(self.s, incident=self.s.get(Incident, inc.id), now=self.now)
             inc.problem_id = problem.id if problem is not None else None
+            if problem is not None:
+                proposed[(field, getattr(inc, field))] = problem.id
+        if joined:
+            self.s.execute(_JOIN_PROBLEM, joined)
         rows = []
         for inc, before in self.before.values():
             for f in ("status",) if not before else WATCHED:  # a new record: its creation
@@ -225,20 +284,16 @@ class AlertBatch:
                     )
         bulk_insert(self.s, History.__table__, rows)  # one executemany, append-only
 
-    def _known_problems(self) -> list[New]:
+    def _known_problems(self) -> list[tuple[New, str]]:
         """Attach new incidents to active problems of their fingerprint or service; return those
-        that reach the repeat threshold without one (a problem is proposed for them)."""
+        that reach the repeat threshold without one (a problem is proposed for them), each with the
+        field that reaches it."""
         new = [i for i in self.created if i.status in OPEN]
         if not new:
             return []
         since = min(i.opened_at for i in new) - WINDOW
         fps, services = {i.fingerprint for i in new if i.fingerprint}, {i.service for i in new}
-        active = self.s.execute(
-            select(Problem.id, Problem.fingerprint, Problem.service).where(
-                Problem.status.in_(sorted(ACTIVE)),
-                or_(Problem.fingerprint.in_(fps), and_(Problem.fingerprint.is_(None), Problem.service.in_(services))),
-            )
-        ).all()
+        active = self.s.execute(_ACTIVE_PROBLEMS, {"fps": sorted(fps), "services": sorted(services)}).all()
         found: dict[str, dict] = {
             "fingerprint_problem": {fp: pid for pid, fp, _ in active if fp},
             "service_problem": {svc: pid for pid, fp, svc in active if not fp},
@@ -249,18 +304,12 @@ class AlertBatch:
             if i.fingerprint not in found["fingerprint_problem"] and i.service not in found["service_problem"]
         ]
         for field in ("fingerprint", "service"):  # counts only where no problem exists yet
-            col = getattr(Incident, field)
             values = {getattr(i, field) for i in unknown if getattr(i, field)}
             if field == "fingerprint":
                 values &= self.stored_fps  # a fingerprint never seen before has no earlier incident
+            query = _RECENT[field]
             found[field] = (
-                dict(
-                    self.s.execute(
-                        select(col, func.count()).where(col.in_(values), Incident.opened_at >= since).group_by(col)
-                    ).all()
-                )
-                if values
-                else {}
+                dict(self.s.execute(query, {"values": sorted(values), "since": since}).all()) if values else {}
             )
         crossing, batch_counts = [], {}
         for inc in new:
@@ -270,11 +319,17 @@ class AlertBatch:
             inc.problem_id = found["fingerprint_problem"].get(inc.fingerprint) or found["service_problem"].get(
                 inc.service
             )
-            if inc.problem_id is None and any(
-                found[f].get(getattr(inc, f), 0) + batch_counts[(f, getattr(inc, f))] >= THRESHOLD
-                for f in ("fingerprint", "service")
-            ):
-                crossing.append(inc)
+            if inc.problem_id is None:
+                field = next(
+                    (
+                        f
+                        for f in ("fingerprint", "service")  # the order propose_problem asks in
+                        if found[f].get(getattr(inc, f), 0) + batch_counts[(f, getattr(inc, f))] >= THRESHOLD
+                    ),
+                    None,
+                )
+                if field is not None:
+                    crossing.append((inc, field))
         return crossing
 
 

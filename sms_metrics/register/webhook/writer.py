@@ -8,10 +8,11 @@ are written one by one, so one bad delivery never takes the others down.
 
 On SQLite the writer is a dedicated *process*: its Python work (decisions, row building, the executemany)
 runs under its own interpreter lock, on the other core, instead of taking turns with the event loop that
-parses and validates the next deliveries; SQLite has a single writer anyway. It receives the raw bodies the
-view has validated, over a pipe; if it dies, the deliveries it held get a 503 (Alertmanager retries) and a
-new writer starts. On PostgreSQL one writer thread does the same (the server does the heavy work).
-"""
+parses and validates the next deliveries; SQLite has a single writer anyway. It receives the alert events
+of the deliveries the view has validated (pickled: cheaper to load than the JSON is to parse again) over a
+socket the event loop reads and writes itself; if it dies, the deliveries it held get a 503 (Alertmanager
+retries) and a new writer starts. On PostgreSQL one writer thread does the same (the server does the heavy
+work)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,11 @@ import gc
 import itertools
 import logging
 import multiprocessing
+import os
+import pickle
 import queue
+import socket
+import struct
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter as Tally
@@ -41,12 +46,15 @@ MAX_GROUP = 512  # deliveries in one transaction
 Reply = tuple[str, object]  # ("ok", actions) | ("busy" | "input" | "error", message)
 
 
-def _apply(sessions, payloads: list[WebhookPayload], *, catalogue, now: datetime, window: timedelta) -> list[dict]:
-    """One transaction for ``payloads``; what happened to the alerts of each, counted."""
+Delivery = list[AlertEvent]  # a delivery's alerts, in order
+
+
+def _apply(sessions, deliveries: list[Delivery], *, catalogue, now: datetime, window: timedelta) -> list[dict]:
+    """One transaction for ``deliveries``; what happened to the alerts of each, counted."""
     alerts, sizes = [], []
-    for p in payloads:
-        alerts += [a.event() for a in p.alerts]
-        sizes.append(len(p.alerts))
+    for d in deliveries:
+        alerts += d
+        sizes.append(len(d))
     with transaction(sessions) as session:
         actions = ingest_alerts(session, alerts=alerts, catalogue=catalogue, now=now, reopen_window=window)
     out, start = [], 0
@@ -54,6 +62,10 @@ def _apply(sessions, payloads: list[WebhookPayload], *, catalogue, now: datetime
         out.append(dict(Tally(actions[start : start + n])))
         start += n
     return out
+
+
+def events(payload: WebhookPayload) -> Delivery:
+    return [a.event() for a in payload.alerts]
 
 
 def _failure(exc: Exception) -> Reply:
@@ -64,9 +76,7 @@ def _failure(exc: Exception) -> Reply:
     return ("error", f"{type(exc).__name__}: {exc}")
 
 
-def write_group(
-    sessions, payloads: list[WebhookPayload], *, catalogue, now: datetime, window: timedelta
-) -> list[Reply]:
+def write_group(sessions, payloads: list[Delivery], *, catalogue, now: datetime, window: timedelta) -> list[Reply]:
     """Write deliveries that arrived together; a reply per delivery, in order (see the module)."""
     try:
         return [("ok", a) for a in _apply(sessions, payloads, catalogue=catalogue, now=now, window=window)]
@@ -130,7 +140,7 @@ class ThreadWriter(DeliveryWriter):
                 group.append(nxt)
             now = max(g[1] for g in group)
             replies = write_group(
-                self.sessions, [g[0] for g in group], catalogue=self.catalogue, now=now, window=window
+                self.sessions, [events(g[0]) for g in group], catalogue=self.catalogue, now=now, window=window
             )
             _settle_all([((loop, fut), reply) for (_, _, loop, fut), reply in zip(group, replies)])
 
@@ -151,11 +161,13 @@ class ThreadWriter(DeliveryWriter):
 
 def _settle(fut: asyncio.Future, reply: Reply) -> None:
     if not fut.done():
-        fut.set_result(reply)
+        with contextlib.suppress(RuntimeError):  # its loop has closed: no one waits for it
+            fut.set_result(reply)
 
 
 READY = "ready"  # the writer's first message: built, warmed up, reading deliveries
 READY_WAIT = 30.0  # seconds the server waits for it
+FLUSH_BYTES = 64 * 1024  # queued bodies sent to the writer before the loop's turn ends
 
 
 def _warm_up(system: System, catalogue: Catalogue | None, window: timedelta) -> None:
@@ -196,27 +208,21 @@ def _writer_main(conn, settings: Settings, catalogue: Catalogue | None) -> None:
     while not stopping:
         try:
             message = conn.recv()
-            group = [] if message is None else list(message)
-            stopping = message is None
+        except (EOFError, OSError, pickle.UnpicklingError):
+            break
+        group = [] if message is None else list(message)
+        stopping = message is None
+        try:
             while not stopping and len(group) < MAX_GROUP and conn.poll():
                 message = conn.recv()
                 stopping = message is None
                 group += message or []
-        except (EOFError, OSError):
-            break
+        except (EOFError, OSError, pickle.UnpicklingError):
+            stopping = True  # the server hung up: write what came before, then exit
         if not group:
             continue
-        replies: list = [None] * len(group)
-        parsed = []
-        for k, (_, body, _) in enumerate(group):
-            try:
-                parsed.append((k, WebhookPayload.model_validate_json(body)))
-            except ValueError as exc:
-                replies[k] = ("input", str(exc))
         now = datetime.fromtimestamp(max(g[2] for g in group), UTC)
-        written = write_group(system.sessions, [p for _, p in parsed], catalogue=catalogue, now=now, window=window)
-        for (k, _), reply in zip(parsed, written):
-            replies[k] = reply
+        replies = write_group(system.sessions, [g[1] for g in group], catalogue=catalogue, now=now, window=window)
         try:
             conn.send([(g[0], *reply) for g, reply in zip(group, replies)])
         except (EOFError, OSError):
@@ -225,10 +231,11 @@ def _writer_main(conn, settings: Settings, catalogue: Catalogue | None) -> None:
 
 
 class ProcessWriter(DeliveryWriter):
-    """SQLite: a writer process, fed through a pipe by one sender thread; answers come back on a reader
-    thread. The event loop only queues a delivery and awaits its future: the sender sends whatever has
-    queued up in one message, and the reader settles a whole group of answers in one loop callback, so
-    a busy server makes a few pipe writes and loop wake-ups per group, not per delivery."""
+    """SQLite: a writer process on the other end of a socket pair that the event loop reads and writes
+    itself (no thread between them). A delivery is queued and its future awaited; everything queued in
+    one turn of the loop goes to the writer in one message, and its answers settle their futures in the
+    loop that reads them. A writer that dies gets every delivery it held answered 503 and is replaced,
+    off the loop, when the next delivery comes."""
 
     def __init__(self, settings: Settings, catalogue: Catalogue | None):
         self.settings, self.catalogue = settings, catalogue
@@ -237,24 +244,26 @@ class ProcessWriter(DeliveryWriter):
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload([__name__])
         self._proc = None
-        self._conn = None
-        self._lock = threading.Lock()
+        self._conn = None  # our end of the pair, as the writer process was started with it
+        self._link: _Link | None = None  # the same socket, read and written by the event loop
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._ids = itertools.count()
-        self._waiting: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future, object]] = {}
-        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
-        self._sender: threading.Thread | None = None
+        self._waiting: dict[int, asyncio.Future] = {}
+        self._outbox: list[tuple[int, Delivery, float]] = []
+        self._outbox_bytes = 0
+        self._connecting: asyncio.Future | None = None
 
     def start(self) -> None:
-        with self._lock:
-            self._start()
-            if self._sender is None:
-                self._sender = threading.Thread(target=self._send_loop, name="register-writer-sender", daemon=True)
-                self._sender.start()
+        """Start the writer process now (the app's lifespan), rather than with the first delivery."""
+        if self._proc is None or not self._proc.is_alive():
+            self._spawn()
 
-    def _start(self) -> None:
+    def _spawn(self) -> None:
+        """Start a writer process and wait (blocking) until it is ready."""
         if self._conn is not None:
-            self._conn.close()  # the old writer's pipe: its reader thread has seen it end
-        self._conn, child = self._ctx.Pipe()
+            with contextlib.suppress(OSError):
+                self._conn.close()
+        self._conn, child = self._ctx.Pipe()  # duplex: a Unix socket pair
         self._proc = self._ctx.Process(
             target=_writer_main, args=(child, self.settings, self.catalogue), name="sms-register-writer", daemon=True
         )
@@ -266,76 +275,161 @@ class ProcessWriter(DeliveryWriter):
             else:
                 log.warning("the register writer process is not ready after %g s; deliveries will wait", READY_WAIT)
         except (EOFError, OSError):
-            pass  # it died starting: the reader thread sees the pipe end and the next send starts another
-        threading.Thread(target=self._read, args=(self._conn,), name="register-writer-replies", daemon=True).start()
+            pass  # it died starting: the link sees the socket end and the next delivery starts another
 
-    def _read(self, conn) -> None:
-        """Settle each delivery the writer answers; when the writer dies, every delivery it held gets a 503."""
-        while True:
-            try:
-                replies = conn.recv()
-            except (EOFError, OSError):
-                break
-            if replies == READY:  # a writer that took longer than READY_WAIT to start
-                continue
-            _settle_all([(self._waiting.pop(ident, None), (kind, value)) for ident, kind, value in replies])
-        lost = [i for i, w in list(self._waiting.items()) if w[2] is conn]
-        if lost:
-            log.error("the register writer process died holding %d deliveries; starting a new one", len(lost))
-        _settle_all([(self._waiting.pop(i, None), ("busy", "the register writer restarted; retry")) for i in lost])
+    async def _connect(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A live writer and the loop's link to it; a new writer (started off the loop) if it died."""
+        if self._proc is None or not self._proc.is_alive() or self._conn is None or self._conn.closed:
+            await loop.run_in_executor(None, self._spawn)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=os.dup(self._conn.fileno()))
+        _, link = await loop.create_unix_connection(lambda: _Link(self), sock=sock)
+        self._link = link
 
-    def _send_loop(self) -> None:
-        """Send what the event loop queued, all of it in one message; restart a writer that died."""
-        while True:
-            batch = [self._outbox.get()]
-            with contextlib.suppress(queue.Empty):
-                while len(batch) < MAX_GROUP and batch[-1] is not None:
-                    batch.append(self._outbox.get_nowait())
-            stop = batch[-1] is None
-            items = batch[:-1] if stop else batch
-            with self._lock:
-                if items:
-                    self._send(items)
-                if stop:
-                    if self._conn is not None and self._proc is not None and self._proc.is_alive():
-                        with contextlib.suppress(EOFError, OSError):
-                            self._conn.send(None)  # finish what is in the pipe, then exit
-                    return
-
-    def _send(self, items: list) -> None:
-        if self._proc is None or not self._proc.is_alive():
-            self._start()
-        for ident, _, _, loop, fut in items:
-            self._waiting[ident] = (loop, fut, self._conn)
-        try:
-            self._conn.send([(ident, body, now) for ident, body, now, _, _ in items])
-        except (EOFError, OSError):
-            lost = [
-                (self._waiting.pop(ident, None), ("busy", "the register writer restarted; retry"))
-                for ident, *_ in items
-            ]
-            _settle_all(lost)
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Serve deliveries from ``loop``: the server's, or a test client's after the one before closed.
+        A writer that served a closed loop is let go (it exits when its socket ends): its stream may
+        hold a reply half read by the old loop, and no one waits for its answers any more."""
+        if self._loop is not None:
+            if self._link is not None:
+                with contextlib.suppress(Exception):
+                    self._link.transport.abort()
+                self._link = None
+            _hang_up(self._conn)
+            self._waiting = {}
+        self._loop, self._outbox, self._outbox_bytes, self._connecting = loop, [], 0, None
 
     async def write(self, payload, body, now):
         loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            bound = self._loop
+            if bound is not None and bound.is_running() and not bound.is_closed():
+                # another loop serves the writer: hand the delivery to it
+                coro = self.write(payload, body, now)
+                return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, bound))
+            self._bind(loop)
         fut = loop.create_future()
-        if self._sender is None:
-            self.start()
+        ident = next(self._ids)
+        self._waiting[ident] = fut
+        if not self._outbox:
+            loop.call_soon(self._flush)
+        self._outbox.append((ident, events(payload), now.timestamp()))
+        self._outbox_bytes += len(body)
+        if self._outbox_bytes >= FLUSH_BYTES:
+            self._flush()  # large deliveries: the writer starts on them while the loop reads the rest
         self.pending += 1
         try:
-            self._outbox.put((next(self._ids), body, now.timestamp(), loop, fut))
             return _raise(await fut)
         finally:
             self.pending -= 1
 
+    def _flush(self) -> None:
+        """Send what this turn of the loop queued, in one message; connect (or restart) first if need be."""
+        if not self._outbox:
+            return
+        if self._link is None or self._link.transport.is_closing():
+            if self._connecting is None or self._connecting.done():
+                self._connecting = asyncio.ensure_future(self._reconnect(), loop=self._loop)
+            return
+        items, self._outbox, self._outbox_bytes = self._outbox, [], 0
+        self._link.send(items)
+
+    async def _reconnect(self) -> None:
+        try:
+            await self._connect(asyncio.get_running_loop())
+        except Exception as exc:  # the deliveries waiting get a 503; Alertmanager retries them
+            log.error("the register writer could not be started: %s", exc)
+            items, self._outbox, self._outbox_bytes = self._outbox, [], 0
+            for ident, _, _ in items:
+                _settle(self._waiting.pop(ident), ("busy", f"the register writer could not be started: {exc}"))
+            return
+        self._flush()
+
+    def _lost(self, link: _Link) -> None:
+        """The writer's end closed: it died (or is finishing); what it held is answered 503."""
+        if link.sent:
+            log.error("the register writer process died holding %d deliveries; starting a new one", len(link.sent))
+        for ident in link.sent:
+            fut = self._waiting.pop(ident, None)
+            if fut is not None:
+                _settle(fut, ("busy", "the register writer restarted; retry"))
+        link.sent.clear()
+        if self._link is link:
+            self._link = None
+            if self._outbox and self._loop is not None and not self._loop.is_closed():
+                self._loop.call_soon(self._flush)
+
     def close(self) -> None:
-        if self._sender is not None:
-            self._outbox.put(None)  # the sender sends what is queued, then asks the writer to finish
-            self._sender.join(10)
+        _hang_up(self._conn)  # the writer finishes what it has read, sees the end and exits
+        if self._link is not None:
+            self._link.transport.abort()
+            self._link = None
         if self._proc is not None:
             self._proc.join(10)
             if self._proc.is_alive():
                 self._proc.kill()
+
+
+def _hang_up(conn) -> None:
+    """End the socket to a writer for every descriptor of it (the event loop's copy may close later)."""
+    if conn is None or conn.closed:
+        return
+    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(conn.fileno())) as sock:
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        conn.close()
+
+
+class _Link(asyncio.Protocol):
+    """The event loop's side of the socket to the writer, framed as ``multiprocessing.Connection``
+    frames them (a 4-byte big-endian length, then a pickle), which is what the writer reads and sends."""
+
+    def __init__(self, owner: ProcessWriter):
+        self.owner = owner
+        self.transport: asyncio.Transport
+        self.sent: set[int] = set()  # deliveries sent and not yet answered
+        self._buffer = bytearray()
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def send(self, items: list[tuple[int, Delivery, float]]) -> None:
+        data = pickle.dumps(items, pickle.HIGHEST_PROTOCOL)
+        self.sent.update(ident for ident, _, _ in items)
+        self.transport.write(_frame(data))
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        while len(buffer) >= 4:
+            (size,) = struct.unpack_from("!i", buffer)
+            head = 4
+            if size == -1:  # Connection's header for a message over 2 GiB
+                if len(buffer) < 12:
+                    return
+                (size,) = struct.unpack_from("!Q", buffer, 4)
+                head = 12
+            if len(buffer) < head + size:
+                return
+            replies = pickle.loads(buffer[head : head + size])
+            del buffer[: head + size]
+            if replies == READY:
+                continue
+            waiting, sent = self.owner._waiting, self.sent
+            for ident, kind, value in replies:
+                sent.discard(ident)
+                fut = waiting.pop(ident, None)
+                if fut is not None:
+                    _settle(fut, (kind, value))
+
+    def connection_lost(self, exc) -> None:
+        self.owner._lost(self)
+
+
+def _frame(data: bytes) -> bytes:
+    size = len(data)
+    if size > 0x7FFFFFFF:
+        return struct.pack("!iQ", -1, size) + data
+    return struct.pack("!i", size) + data
 
 
 def _settle_all(settled: list) -> None:
