@@ -52,7 +52,8 @@ from sms_metrics.register.records.api import authenticate, kind_router
 from sms_metrics.register.records.metrics import RegisterCollector
 from sms_metrics.register.services import services_router
 from sms_metrics.register.tokens import tokens_router
-from sms_metrics.register.webhook.views import webhook_router
+from sms_metrics.register.webhook.views import PATH as WEBHOOK_PATH
+from sms_metrics.register.webhook.views import FastPath, webhook_endpoint, webhook_router
 from sms_metrics.register.webhook.writer import DeliveryWriter, delivery_writer
 from sms_metrics.web import pages
 
@@ -265,7 +266,9 @@ def create_app(
     )
     principal = authenticate(system)
     app.include_router(probe_router(ProbeGate(all_targets, modules, settings.probe_allowlist)))
-    app.include_router(webhook_router(state))
+    webhook = webhook_endpoint(state)
+    app.include_router(webhook_router(webhook))
+    app.add_middleware(FastPath, path=WEBHOOK_PATH, endpoint=webhook, handlers=app.exception_handlers)
     app.include_router(tokens_router(system, principal))
     app.include_router(evidence_router(system, principal))
     app.include_router(services_router(system, principal))

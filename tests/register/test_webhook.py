@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import Request
 
 from tests.register.conftest import ADMIN, alert, payload, utc
 
@@ -250,3 +251,47 @@ def test_a_writer_dying_during_a_delivery_answers_503_and_writes_nothing(client,
     assert answer["r"].status_code == 503 and "writer restarted" in answer["r"].json()["detail"]
     assert db.rows("SELECT fingerprint FROM incidents ORDER BY id") == [("d0",)]
     assert client.hook(payload(alert(fingerprint="d1"))).status_code == 200  # the retry goes through
+
+
+@pytest.mark.parametrize("case", ["ok", "http", "busy", "bug"])
+def test_the_fast_path_answers_as_the_documented_route_would(case):
+    """The app serves the webhook ahead of FastAPI's routing (FastPath) with the route's own endpoint:
+    the same status, body and headers as through the router, for an answer and for each kind of error."""
+    from fastapi import FastAPI, HTTPException
+    from fastapi.responses import JSONResponse
+    from fastapi.testclient import TestClient
+
+    from sms_metrics.app import _error_handlers
+    from sms_metrics.register.db import DatabaseBusy
+    from sms_metrics.register.webhook.views import PATH, FastPath, webhook_router
+
+    async def endpoint(request: Request):
+        if case == "http":
+            raise HTTPException(413, "body is over the limit", headers={"X-Limit": "10"})
+        if case == "busy":
+            raise DatabaseBusy("the register is busy")
+        if case == "bug":
+            raise RuntimeError("a bug")
+        body = (await request.body()).decode()
+        return JSONResponse({"body": body, "routed": "route" in request.scope})
+
+    def answer(fast: bool):
+        app = FastAPI()
+        _error_handlers(app)
+        app.include_router(webhook_router(endpoint))
+        if fast:
+            app.add_middleware(FastPath, path=PATH, endpoint=endpoint, handlers=app.exception_handlers)
+        with TestClient(app, raise_server_exceptions=False) as c:
+            r = c.post(PATH, content=b"hello", headers={"Authorization": "Bearer x"})
+            assert c.get(PATH).status_code == 405  # other methods go on to the router
+        kept = {k: v for k, v in r.headers.items() if k in ("retry-after", "x-limit", "content-type")}
+        return r.status_code, r.text, kept
+
+    routed, fast = answer(False), answer(True)
+    if case == "ok":
+        assert routed[0] == fast[0] == 200
+        assert '"routed":true' in routed[1] and '"routed":false' in fast[1]  # the fast path skipped the router
+        assert routed[1].replace("true", "false") == fast[1] and routed[2] == fast[2]
+    else:
+        assert routed == fast
+        assert fast[0] == {"http": 413, "busy": 503, "bug": 500}[case]
