@@ -121,12 +121,15 @@ class Dispatcher:
             self._saved = row.history_id
         return Watermark(self._saved, self.grace)
 
-    def _read(self, low: int) -> list:
+    def _read(self, low: int, *, whole: bool = True) -> list:
+        """History rows after ``low``; only their ids when no one subscribes (nothing will be sent, but
+        the rows are still passed over). Plain rows, not History objects: the server reads every write of
+        the webhook here, in a thread that takes turns with the event loop."""
+        columns = History.__table__.columns if whole else [History.id]
         with self.system.records.reading() as s:
-            # plain rows, not History objects: the server reads every write of the webhook here
-            query = select(*History.__table__.columns).where(History.id > low).order_by(History.id)
+            query = select(*columns).where(History.id > low).order_by(History.id)
             rows = list(s.execute(query.limit(self.batch)).all())
-        if len(rows) == self.batch:  # a write cut by the limit: take its rows next time
+        if whole and len(rows) == self.batch:  # a write cut by the limit: take its rows next time
             last = (rows[-1].record_kind, rows[-1].record_id, rows[-1].at)
             whole = [r for r in rows if (r.record_kind, r.record_id, r.at) != last]
             rows = whole or rows
@@ -136,12 +139,13 @@ class Dispatcher:
         """The deliveries of the events written since the last pass (nothing is written yet)."""
         if self.mark is None:
             self.mark = self._start()
-        rows = self._read(self.mark.low)
+        with self.system.records.reading() as s:
+            subs = receivers(s)
+        rows = self._read(self.mark.low, whole=bool(subs))
         now = self.system.now()
         queued: list[dict] = []
-        if rows:
+        if rows and subs:
             with self.system.records.reading() as s:
-                subs = receivers(s)
                 events = [e for e in group_history(rows) if any(matches(r.events, e.name) for r in subs)]
                 if events:
                     queued = delivery_rows(self.system, fill_records(s, self.system.records, events), subs, now)
