@@ -224,13 +224,16 @@ def create_app(
         jobs = app.state.jobs = _jobs(state)
         jobs.start()
         # what is loaded by now lives as long as the server: keep it out of the cyclic collector's full
-        # passes, which otherwise walk the whole app (tens of ms, paid by the requests then in flight)
+        # passes, which otherwise walk the whole app (tens of ms, paid by the requests then in flight);
+        # given back to the collector when the app stops (a process that runs many apps, as the tests do,
+        # would otherwise keep every stopped app's cycles, their connection pools among them)
         gc.collect()
         gc.freeze()
         log.info("serving with %d probe targets (shard %s of %d)", len(targets), shard, len(all_targets))
         try:
             yield
         finally:
+            gc.unfreeze()
             jobs.shutdown(wait=False)
             notifications.stop()
             state.writer.close()
@@ -262,7 +265,7 @@ def create_app(
     app.add_middleware(
         BodyLimit,
         limit=settings.api_max_body_bytes,
-        skip=frozenset({"/api/v1/webhooks/alertmanager"}),  # it has its own limit, checked after the token
+        skip=frozenset({WEBHOOK_PATH}),  # it has its own limit, checked after the token
     )
     principal = authenticate(system)
     app.include_router(probe_router(ProbeGate(all_targets, modules, settings.probe_allowlist)))

@@ -55,7 +55,7 @@ def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
     rows are zipped together (a per-value generator costs three times as much)."""
     names, converted = [], []
     for c, values in columns.items():
-        if all(v is None for v in values):
+        if values.count(None) == len(values):
             continue  # no server defaults in the register: omitted = NULL
         f = _converter(table.c[c])
         names.append(c)

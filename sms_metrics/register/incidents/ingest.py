@@ -216,7 +216,8 @@ class AlertBatch:
                 first = (self.s.scalar(_MAX_ID) or 0) + 1
                 for k, inc in enumerate(self.created):
                     inc.id = first + k
-                insert_columns(self.s, table, {c: [getattr(i, c, None) for i in self.created] for c in ["id", *cols]})
+                values = [vars(i) for i in self.created]  # a dict lookup each; getattr with a default raises inside
+                insert_columns(self.s, table, {c: [v.get(c) for v in values] for c in ["id", *cols]})
             else:
                 rows = [{c: getattr(inc, c, None) for c in cols} for inc in self.created]
                 ids = self.s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
