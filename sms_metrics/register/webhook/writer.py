@@ -354,7 +354,10 @@ class ProcessWriter(DeliveryWriter):
                 _settle(fut, ("busy", "the register writer restarted; retry"))
         link.sent.clear()
         if self._link is link:
+            # a link that ends unasked ends its writer too: the next delivery starts a new one rather than
+            # reading on from a stream that may hold half a reply
             self._link = None
+            _hang_up(self._conn)
             if self._outbox and self._loop is not None and not self._loop.is_closed():
                 self._loop.call_soon(self._flush)
 
