@@ -139,3 +139,34 @@ def test_an_alert_storm_in_one_delivery_proposes_one_problem_per_service_and_eve
         members = {(i.service, i.problem_id) for i in s.query(Incident).all()}
         assert members == {("checkout", problems["checkout"].id), ("desk", problems["desk"].id)}
         assert s.query(Incident).filter(Incident.problem_id.is_(None)).count() == 0
+
+
+def test_only_the_last_week_of_a_service_counts_towards_a_problem_and_only_the_week_is_read(db):
+    """Two incidents of a service ten days ago and two now: no problem (the third repeat within the week
+    proposes one). The count reads the service's incidents of the week through (service, opened_at), not
+    its whole history (an index on the service alone read every incident it ever had, on every delivery)."""
+    sessions = _sessions(db)
+    old = (T0 - timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for k in range(2):
+        _open(sessions, f"old-{k}", starts=old)
+    _open(sessions, "now-0")
+    _open(sessions, "now-1")
+    with sessions() as s:
+        assert s.query(Problem).count() == 0
+    _open(sessions, "now-2")
+    with sessions() as s:
+        [problem] = s.query(Problem).all()
+        assert problem.service == "checkout" and problem.fingerprint is None
+        assert {i.fingerprint for i in s.query(Incident).filter(Incident.problem_id == problem.id)} == {
+            "now-0",
+            "now-1",
+            "now-2",
+        }
+        if db.url.startswith("sqlite"):
+            from sms_metrics.register.incidents.ingest import _RECENT
+
+            compiled = _RECENT["service"].compile(s.get_bind())
+            plan = s.connection().exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", ('["checkout"]', "2026-10-26 10:00:00.000000")
+            )
+            assert any("ix_incidents_service_opened (service=? AND opened_at>?)" in row[3] for row in plan), plan

@@ -6,18 +6,34 @@ cost of a large delivery), with each column converted in one pass."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC
+from operator import attrgetter
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 
 class New:
-    """A record created by this delivery: plain attributes, inserted in bulk at the end."""
+    """An incident created by this delivery: its column values as plain attributes (the dict is taken
+    as it is, not copied), inserted in bulk at the end."""
 
-    def __init__(self, **values):
-        self.__dict__.update(values)
-        self.id = None
+    def __init__(self, values: dict, **more):
+        values.update(more, id=None)
+        self.__dict__ = values
+
+
+class NewOccurrence:
+    """An occurrence recorded by this delivery, inserted in bulk once its incident has an id."""
+
+    __slots__ = ("ends_at", "fingerprint", "incident", "resolved", "starts_at")
+    COLUMNS = ("incident_id", "fingerprint", "starts_at", "ends_at", "resolved")
+
+    def __init__(self, incident, fingerprint: str, starts_at, ends_at, resolved: bool):
+        self.incident, self.fingerprint, self.starts_at = incident, fingerprint, starts_at
+        self.ends_at, self.resolved = ends_at, resolved
+
+    row = attrgetter("incident.id", "fingerprint", "starts_at", "ends_at", "resolved")
 
 
 def _sqlite_datetime(v):
@@ -34,23 +50,21 @@ def _converter(column):
         return _sqlite_datetime
     if kind == "JSON":
         return json.dumps
-    if kind == "Boolean":
-        return int
     return None
 
 
-def bulk_insert(session: Session, table, rows: list[dict]) -> None:
-    """One executemany; on SQLite straight through the driver, elsewhere through SQLAlchemy."""
+def insert_rows(session: Session, table, names: tuple[str, ...], rows: list[tuple]) -> None:
+    """One executemany of ``rows`` (tuples in the order of ``names``); on SQLite straight through the
+    driver, elsewhere through SQLAlchemy."""
     if not rows:
         return
     if session.get_bind().dialect.name != "sqlite":
-        session.execute(insert(table), rows)
+        session.execute(insert(table), [dict(zip(names, r)) for r in rows])
         return
-    cols = list(rows[0])
-    insert_columns(session, table, {c: [r[c] for r in rows] for c in cols})
+    insert_columns(session, table, dict(zip(names, zip(*rows))))
 
 
-def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
+def insert_columns(session: Session, table, columns: dict[str, Sequence]) -> None:
     """SQLite: insert rows given column by column; each column is converted in one pass and the
     rows are zipped together (a per-value generator costs three times as much)."""
     names, converted = [], []
@@ -60,9 +74,11 @@ def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
         f = _converter(table.c[c])
         names.append(c)
         if f is _sqlite_datetime:  # a delivery's rows share a few instants (now, the alerts' starts)
-            memo: dict = {None: None}
-            converted.append([memo[v] if v in memo else memo.setdefault(v, f(v)) for v in values])
+            memo = {v: None if v is None else f(v) for v in set(values)}
+            converted.append(list(map(memo.__getitem__, values)))
+        elif f is not None:
+            converted.append([None if v is None else f(v) for v in values])
         else:
-            converted.append([None if v is None else f(v) for v in values] if f else values)
+            converted.append(values)
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     session.connection().exec_driver_sql(sql, list(zip(*converted)))

@@ -13,17 +13,21 @@ proposals follow once the incidents have their ids.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from operator import attrgetter
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from sms_metrics.catalogue.model import Catalogue
 from sms_metrics.core.clocks import due_times
 from sms_metrics.core.priority import impact_of, priority, urgency_of
 from sms_metrics.register.base import History, text_of
 from sms_metrics.register.incidents.alert import AlertEvent, to_millisecond
-from sms_metrics.register.incidents.bulk import New, bulk_insert, insert_columns
+from sms_metrics.register.incidents.bulk import New, NewOccurrence, insert_rows
 from sms_metrics.register.incidents.problems import THRESHOLD, WINDOW, propose_problem
 from sms_metrics.register.kinds.incidents import LIFECYCLE, OPEN, WATCHED, Incident, Occurrence, clock_terms
 from sms_metrics.register.kinds.problems import ACTIVE, Problem
@@ -33,59 +37,107 @@ ACTOR = "alertmanager"
 
 
 def new_incident(alert: AlertEvent, catalogue: Catalogue | None, now: datetime, memo: dict | None = None) -> dict:
-    """The column values of a new incident for ``alert``: service, priority, SLA due times. ``memo``
-    (one per delivery) keeps what alerts of the same service and severity share, and due times of the
-    same start, so that an alert storm does not look the catalogue and the clocks up once per alert."""
+    """The column values of a new incident for ``alert`` (every column of the table but ``id``): service,
+    priority, SLA due times. ``memo`` (one per delivery) keeps what alerts of the same service, severity
+    and start share, so that an alert storm looks the catalogue and the clocks up once, and each alert
+    only adds its own fields to a copy of the shared ones."""
     labels, ann = alert.labels, alert.annotations
     name = labels.get("service") or labels.get("sloth_service") or "unknown"
     memo = {} if memo is None else memo
-    key = (name, labels.get("severity"))
-    rated = memo.get(key)
+    key = (name, labels.get("severity"), alert.starts_at)
+    shared = memo.get(key)
+    if shared is None:
+        shared = memo[key] = _shared_columns(name, labels.get("severity"), alert.starts_at, catalogue, now, memo)
+    return {
+        **shared,
+        "slo": labels.get("slo") or labels.get("sloth_slo"),
+        "fingerprint": alert.fingerprint,
+        "alertname": labels.get("alertname"),
+        "title": (ann.get("summary") or ann.get("title") or labels.get("alertname") or "alert")[:500],
+        "description": ann.get("description"),
+        "runbook_url": ann.get("runbook_url") or ann.get("runbook"),
+        "generator_url": alert.generator_url or None,
+        "labels": dict(labels),
+    }
+
+
+_COLUMNS = tuple(c.key for c in Incident.__table__.columns if c.key != "id")
+
+
+def _shared_columns(
+    name: str, severity: str | None, starts_at: datetime, catalogue: Catalogue | None, now: datetime, memo: dict
+) -> dict:
+    """What every new incident of service ``name`` with this severity and start has: the rest of the
+    columns empty."""
+    rated = memo.get((name, severity))
     if rated is None:
         service = catalogue.find(name) if catalogue is not None else None
-        impact, urgency = impact_of(service.criticality if service else None), urgency_of(labels.get("severity"))
-        rated = memo[key] = (impact, urgency, priority(impact, urgency), service is None, clock_terms(catalogue, name))
-    impact, urgency, prio, triage, terms = rated
-    due_key = (key, alert.starts_at)
-    due = memo.get(due_key)
-    if due is None:
-        due = memo[due_key] = due_times(terms, prio, alert.starts_at)
-    return dict(
-        status="new",
-        priority=prio,
-        impact=impact,
-        urgency=urgency,
-        service=name,
-        slo=labels.get("slo") or labels.get("sloth_slo"),
-        fingerprint=alert.fingerprint,
-        alertname=labels.get("alertname"),
-        title=(ann.get("summary") or ann.get("title") or labels.get("alertname") or "alert")[:500],
-        description=ann.get("description"),
-        runbook_url=ann.get("runbook_url") or ann.get("runbook"),
-        generator_url=alert.generator_url or None,
-        labels=dict(labels),
-        needs_triage=triage,
-        opened_at=alert.starts_at,
-        occurrence_count=1,
-        created_at=now,
-        updated_at=now,
-        **due,
-    )
+        impact, urgency = impact_of(service.criticality if service else None), urgency_of(severity)
+        rated = memo[(name, severity)] = (impact, urgency, priority(impact, urgency), service is None)
+    impact, urgency, prio, triage = rated
+    terms = memo.get(("terms", name))
+    if terms is None:
+        terms = memo[("terms", name)] = clock_terms(catalogue, name)
+    return {
+        **dict.fromkeys(_COLUMNS),
+        "status": "new",
+        "priority": prio,
+        "impact": impact,
+        "urgency": urgency,
+        "service": name,
+        "needs_triage": triage,
+        "opened_at": starts_at,
+        "occurrence_count": 1,
+        "created_at": now,
+        "updated_at": now,
+        **due_times(terms, prio, starts_at),
+    }
 
 
 # built once: SQLAlchemy then only looks their compiled form up (building a statement per delivery
 # cost about as much as running it)
-_FPS = bindparam("fps", expanding=True)
-_OCCURRENCES = select(Occurrence).where(Occurrence.fingerprint.in_(_FPS))
+
+
+class _elements(FunctionElement):
+    """The elements of a JSON array, as rows of a column ``value``: a list of any length is one bound
+    parameter (an expanding IN list renders a placeholder per value on every execution: 2,500 of them
+    for a storm cost more than the query)."""
+
+    name = "json_elements"
+    inherit_cache = True
+
+
+@compiles(_elements, "sqlite")
+def _elements_sqlite(element, compiler, **kw):
+    return f"json_each({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_elements)
+def _elements_default(element, compiler, **kw):  # PostgreSQL
+    return f"json_array_elements_text(CAST({compiler.process(element.clauses, **kw)} AS json))"
+
+
+def _listed(name: str):
+    """A subquery over the JSON list bound as ``name`` (see :class:`_elements`)."""
+    return select(literal_column("value")).select_from(_elements(bindparam(name)))
+
+
+def _list(values) -> str:
+    return json.dumps(sorted(values))
+
+
+_OCCURRENCES = select(Occurrence).where(Occurrence.fingerprint.in_(_listed("fps")))
 _LATEST = select(Incident).where(
-    Incident.id.in_(select(func.max(Incident.id)).where(Incident.fingerprint.in_(_FPS)).group_by(Incident.fingerprint))
+    Incident.id.in_(
+        select(func.max(Incident.id)).where(Incident.fingerprint.in_(_listed("fps"))).group_by(Incident.fingerprint)
+    )
 )
 _MAX_ID = select(func.max(Incident.__table__.c.id))
 _ACTIVE_PROBLEMS = select(Problem.id, Problem.fingerprint, Problem.service).where(
     Problem.status.in_(sorted(ACTIVE)),
     or_(
-        Problem.fingerprint.in_(bindparam("fps", expanding=True)),
-        and_(Problem.fingerprint.is_(None), Problem.service.in_(bindparam("services", expanding=True))),
+        Problem.fingerprint.in_(_listed("fps")),
+        and_(Problem.fingerprint.is_(None), Problem.service.in_(_listed("services"))),
     ),
 )
 _JOIN_PROBLEM = (
@@ -95,10 +147,14 @@ _JOIN_PROBLEM = (
 )
 _RECENT = {
     field: select(getattr(Incident, field), func.count())
-    .where(getattr(Incident, field).in_(bindparam("values", expanding=True)), Incident.opened_at >= bindparam("since"))
+    .where(getattr(Incident, field).in_(_listed("values")), Incident.opened_at >= bindparam("since"))
     .group_by(getattr(Incident, field))
     for field in ("fingerprint", "service")
 }
+
+
+_ROW = attrgetter("id", *_COLUMNS)  # a new incident's row, in the table's order
+_HISTORY = ("record_kind", "record_id", "actor", "at", "field", "old", "new")
 
 
 def snapshot(inc) -> dict:
@@ -116,7 +172,7 @@ class AlertBatch:
         reopen_window: timedelta,
     ):
         self.s, self.catalogue, self.now, self.window = session, catalogue, now, reopen_window
-        fps = sorted({a.fingerprint for a in alerts})
+        fps = _list({a.fingerprint for a in alerts})
         self.occ = {
             (o.fingerprint, to_millisecond(o.starts_at)): o for o in session.scalars(_OCCURRENCES, {"fps": fps})
         }
@@ -127,7 +183,7 @@ class AlertBatch:
         self.open = {fp: i for fp, i in self.last.items() if i.status in OPEN}
         self.before: dict[int, tuple[object, dict]] = {}
         self.created: list[New] = []
-        self.new_occurrences: list[New] = []
+        self.new_occurrences: list[NewOccurrence] = []
         self.memo: dict = {}  # see new_incident
 
     def touch(self, inc):
@@ -138,14 +194,12 @@ class AlertBatch:
 
     def add_occurrence(self, inc, alert: AlertEvent, resolved: bool = False) -> None:
         ends = (alert.ends_at or self.now) if resolved else None
-        occ = New(
-            incident=inc, fingerprint=alert.fingerprint, starts_at=alert.starts_at, ends_at=ends, resolved=resolved
-        )
+        occ = NewOccurrence(inc, alert.fingerprint, alert.starts_at, ends, resolved)
         self.new_occurrences.append(occ)
         self.occ[(alert.fingerprint, alert.starts_at)] = occ
 
     def create(self, alert: AlertEvent, linked) -> New:
-        inc = New(**new_incident(alert, self.catalogue, self.now, self.memo), linked=linked, problem_id=None)
+        inc = New(new_incident(alert, self.catalogue, self.now, self.memo), linked=linked)
         self.created.append(inc)
         self.touch(inc)
         self.open[alert.fingerprint] = inc
@@ -207,35 +261,23 @@ class AlertBatch:
     def _insert_new(self) -> None:
         """New incidents and occurrences in two executemany statements (ids come back in order)."""
         if self.created:
-            cols = [c.key for c in Incident.__table__.columns if c.key != "id"]
             for inc in self.created:
-                inc.linked_incident_id = inc.linked.id if inc.linked is not None else None
+                if inc.linked is not None:
+                    inc.linked_incident_id = inc.linked.id
             table = Incident.__table__
             if self.s.get_bind().dialect.name == "sqlite":
                 # the write lock (BEGIN IMMEDIATE) is ours: number the rows and insert them in one executemany
                 first = (self.s.scalar(_MAX_ID) or 0) + 1
                 for k, inc in enumerate(self.created):
                     inc.id = first + k
-                values = [vars(i) for i in self.created]  # a dict lookup each; getattr with a default raises inside
-                insert_columns(self.s, table, {c: [v.get(c) for v in values] for c in ["id", *cols]})
+                insert_rows(self.s, table, ("id", *_COLUMNS), list(map(_ROW, self.created)))
             else:
-                rows = [{c: getattr(inc, c, None) for c in cols} for inc in self.created]
+                rows = [dict(zip(_COLUMNS, _ROW(inc)[1:])) for inc in self.created]
                 ids = self.s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
                 for inc, new_id in zip(self.created, ids.scalars()):
                     inc.id = new_id
-        bulk_insert(
-            self.s,
-            Occurrence.__table__,
-            [
-                {
-                    "incident_id": o.incident.id,
-                    "fingerprint": o.fingerprint,
-                    "starts_at": o.starts_at,
-                    "ends_at": o.ends_at,
-                    "resolved": o.resolved,
-                }
-                for o in self.new_occurrences
-            ],
+        insert_rows(
+            self.s, Occurrence.__table__, NewOccurrence.COLUMNS, list(map(NewOccurrence.row, self.new_occurrences))
         )
 
     def finish(self) -> None:
@@ -268,22 +310,14 @@ class AlertBatch:
             self.s.execute(_JOIN_PROBLEM, joined)
         rows = []
         for inc, before in self.before.values():
-            for f in ("status",) if not before else WATCHED:  # a new record: its creation
+            if not before:  # a new record: its creation
+                rows.append((KIND, inc.id, ACTOR, self.now, "status", None, inc.status))
+                continue
+            for f in WATCHED:
                 old, new = before.get(f), getattr(inc, f)
                 if old != new:
-                    rows.append(
-                        {
-                            "record_kind": KIND,
-                            "record_id": inc.id,
-                            "actor": ACTOR,
-                            "at": self.now,
-                            "field": f,
-                            "old": text_of(old),
-                            "new": text_of(new),
-                            "reason": None,
-                        }
-                    )
-        bulk_insert(self.s, History.__table__, rows)  # one executemany, append-only
+                    rows.append((KIND, inc.id, ACTOR, self.now, f, text_of(old), text_of(new)))
+        insert_rows(self.s, History.__table__, _HISTORY, rows)  # one executemany, append-only
 
     def _known_problems(self) -> list[tuple[New, str]]:
         """Attach new incidents to active problems of their fingerprint or service; return those
@@ -294,7 +328,7 @@ class AlertBatch:
             return []
         since = min(i.opened_at for i in new) - WINDOW
         fps, services = {i.fingerprint for i in new if i.fingerprint}, {i.service for i in new}
-        active = self.s.execute(_ACTIVE_PROBLEMS, {"fps": sorted(fps), "services": sorted(services)}).all()
+        active = self.s.execute(_ACTIVE_PROBLEMS, {"fps": _list(fps), "services": _list(services)}).all()
         found: dict[str, dict] = {
             "fingerprint_problem": {fp: pid for pid, fp, _ in active if fp},
             "service_problem": {svc: pid for pid, fp, svc in active if not fp},
@@ -310,7 +344,7 @@ class AlertBatch:
                 values &= self.stored_fps  # a fingerprint never seen before has no earlier incident
             query = _RECENT[field]
             found[field] = (
-                dict(self.s.execute(query, {"values": sorted(values), "since": since}).all()) if values else {}
+                dict(self.s.execute(query, {"values": _list(values), "since": since}).all()) if values else {}
             )
         crossing, batch_counts = [], {}
         for inc in new:

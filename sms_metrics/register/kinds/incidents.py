@@ -48,12 +48,14 @@ class Incident(RecordColumns, Base):
         ),
         # a service's open incidents (home and status pages): counted without reading the service's history
         Index("ix_incidents_service_status", "service", "status"),
+        # incidents of a service opened since a time (the repeats that propose a problem)
+        Index("ix_incidents_service_opened", "service", "opened_at"),
     )
 
     priority: Mapped[str] = mapped_column(String(2))
     impact: Mapped[int] = mapped_column(Integer)
     urgency: Mapped[int] = mapped_column(Integer)
-    service: Mapped[str] = mapped_column(String(200), index=True)
+    service: Mapped[str] = mapped_column(String(200))
     slo: Mapped[str | None] = mapped_column(String(200), nullable=True)
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     alertname: Mapped[str | None] = mapped_column(String(200), nullable=True)
