@@ -4,6 +4,9 @@
     committed alerts (counted in the database afterwards) and latency percentiles.
 (b) saturation: --senders senders, each waiting for its reply, for --seconds; alerts/s committed,
     against the same server with the database write skipped (SMS_WEBHOOK_SKIP_WRITE=1) as the ceiling.
+    The two servers run back to back, --rounds times (default 3), and the medians are reported, the ratio
+    as the median of each round's own: this machine's speed drifts by tens of percent between minutes,
+    so a ceiling measured at another moment than its write run says little.
     Each measured run follows --warmup seconds (default 2) of the same load on the same server, not
     measured: the first deliveries of a fresh register propose a problem for each of the 50 services and
     meet code paths for the first time, a start-up transient of a few hundred ms.
@@ -13,7 +16,7 @@
     --client httpx, the httpx senders are used and the figures say so.
 
 Usage: .venv/bin/python benchmarks/webhook_ingest.py [--rate 20 --alerts 100 --seconds 60 --senders 50]
-       [--only fixed|saturation] [--client wrk|httpx] [--warmup 2]
+       [--only fixed|saturation] [--client wrk|httpx] [--warmup 2] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -224,6 +227,12 @@ def main() -> None:
     ap.add_argument("--only", choices=["fixed", "saturation"], help="run one of the two parts")
     ap.add_argument("--client", choices=["wrk", "httpx"], help="saturation senders (default: wrk when installed)")
     ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="saturation rounds per size, each the write server then the ceiling, back to back; medians reported",
+    )
+    ap.add_argument(
         "--warmup",
         type=float,
         default=2,
@@ -247,31 +256,46 @@ def main() -> None:
         finally:
             server.stop()
     for n in args.alerts if args.only != "fixed" else []:
-        results, latency = {}, {}
-        for skip in (False, True):
-            d = work / f"sat-{n}-{skip}"
-            d.mkdir()
-            server = Server(d, skip)
-            try:
-                warm = 0
-                if client == "wrk":
-                    results[skip], p50, p99, warm = saturate_wrk(
-                        server.url, args.senders, n, args.seconds / 2, d, warmup=args.warmup
-                    )
-                    latency[skip] = (p50, p99)
-                else:
-                    results[skip] = asyncio.run(saturate(server.url, args.senders, n, args.seconds / 2))
-                if not skip:
-                    committed = server.committed()
-                    if committed < results[skip] + warm:
-                        raise RuntimeError(f"{results[skip] + warm} alerts answered 2xx but only {committed} committed")
-            finally:
-                server.stop()
-        rate, ceiling = results[False] / (args.seconds / 2), results[True] / (args.seconds / 2)
-        lat = f"; p50 {latency[False][0] * 1000:.0f} ms, p99 {latency[False][1] * 1000:.0f} ms" if latency else ""
+        rounds = []  # (committed/s, ceiling/s, p50, p99): each round runs both servers back to back
+        for r in range(args.rounds):
+            results, latency = {}, {}
+            for skip in (False, True):
+                d = work / f"sat-{n}-{r}-{skip}"
+                d.mkdir()
+                server = Server(d, skip)
+                try:
+                    warm = 0
+                    if client == "wrk":
+                        results[skip], p50, p99, warm = saturate_wrk(
+                            server.url, args.senders, n, args.seconds / 2, d, warmup=args.warmup
+                        )
+                        latency[skip] = (p50, p99)
+                    else:
+                        results[skip] = asyncio.run(saturate(server.url, args.senders, n, args.seconds / 2))
+                        latency[skip] = (float("nan"), float("nan"))
+                    if not skip:
+                        committed = server.committed()
+                        if committed < results[skip] + warm:
+                            raise RuntimeError(
+                                f"{results[skip] + warm} alerts answered 2xx but only {committed} committed"
+                            )
+                finally:
+                    server.stop()
+            rate, ceiling = results[False] / (args.seconds / 2), results[True] / (args.seconds / 2)
+            rounds.append((rate, ceiling, *latency[False]))
+            if args.rounds > 1:
+                print(
+                    f"    round {r + 1}: {rate:.0f} alerts/s committed (p50 {latency[False][0] * 1000:.0f} ms, "
+                    f"p99 {latency[False][1] * 1000:.0f} ms), ceiling {ceiling:.0f}: {100 * rate / max(ceiling, 1):.0f}%",
+                    flush=True,
+                )
+        med = [statistics.median(x[k] for x in rounds) for k in range(4)]
+        ratio = statistics.median(x[0] / max(x[1], 1) for x in rounds)
+        lat = f"; p50 {med[2] * 1000:.0f} ms, p99 {med[3] * 1000:.0f} ms" if client == "wrk" else ""
         print(
-            f"(b) {args.senders} senders ({client}) x {n} alerts: {rate:.0f} alerts/s committed{lat}, ceiling "
-            f"without the write {ceiling:.0f} alerts/s: {100 * rate / max(ceiling, 1):.0f}% (target >= 50%)",
+            f"(b) {args.senders} senders ({client}) x {n} alerts: {med[0]:.0f} alerts/s committed{lat}, ceiling "
+            f"without the write {med[1]:.0f} alerts/s: {100 * ratio:.0f}% (target >= 50%)"
+            + (f" (medians of {args.rounds} rounds; the ratio is each round's, its median)" if args.rounds > 1 else ""),
             flush=True,
         )
 
