@@ -170,3 +170,22 @@ def test_only_the_last_week_of_a_service_counts_towards_a_problem_and_only_the_w
                 f"EXPLAIN QUERY PLAN {compiled}", ('["checkout"]', "2026-10-26 10:00:00.000000")
             )
             assert any("ix_incidents_service_opened (service=? AND opened_at>?)" in row[3] for row in plan), plan
+
+
+def test_an_incident_that_crosses_the_threshold_again_after_a_rejected_problem_joins_the_new_one(db):
+    """Three repeats propose a problem; it is rejected; the fourth repeat in the same week proposes a new
+    one, and that fourth incident is in it (the proposal links the week's first three, which are already
+    in the rejected problem, so the incident that asked must be linked too)."""
+    sessions = _sessions(db)
+    for k in range(3):
+        _open(sessions, f"rep-{k}", starts=(T0 + timedelta(hours=k)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    with transaction(sessions) as s:
+        [first] = s.query(Problem).all()
+        first.status = "rejected"
+    _open(sessions, "rep-3", starts=(T0 + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    with sessions() as s:
+        second = s.query(Problem).filter(Problem.status == "proposed").one()
+        assert second.id != first.id and second.service == "checkout"
+        fourth = s.query(Incident).filter(Incident.fingerprint == "rep-3").one()
+        assert fourth.problem_id == second.id
+        assert {i.problem_id for i in s.query(Incident).filter(Incident.fingerprint != "rep-3")} == {first.id}

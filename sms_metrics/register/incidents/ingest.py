@@ -302,10 +302,13 @@ class AlertBatch:
                 inc.problem_id = known
                 joined.append({"incident": inc.id, "problem": known})
                 continue
-            problem = propose_problem(self.s, incident=self.s.get(Incident, inc.id), now=self.now)
+            # the new incident itself: a proposal reads its fields and links only the week's first three
+            problem = propose_problem(self.s, incident=inc, now=self.now)
             inc.problem_id = problem.id if problem is not None else None
             if problem is not None:
                 proposed[(field, getattr(inc, field))] = problem.id
+                # linked here whether or not it is among the first three that the proposal links itself
+                joined.append({"incident": inc.id, "problem": problem.id})
         if joined:
             self.s.execute(_JOIN_PROBLEM, joined)
         rows = []

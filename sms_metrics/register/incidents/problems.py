@@ -4,6 +4,7 @@ same service within seven days. The problem links them; later ones join it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,8 +17,21 @@ WINDOW = timedelta(days=7)
 THRESHOLD = 3
 
 
-def propose_problem(session: Session, *, incident: Incident, now: datetime) -> Problem | None:
-    """The problem ``incident`` belongs to, proposing one when the repeat threshold is reached."""
+class Repeated(Protocol):
+    """What a proposal reads of an incident: a stored one, or one a delivery has just inserted."""
+
+    id: int
+    opened_at: datetime
+    fingerprint: str | None
+    service: str
+    title: str
+    problem_id: int | None
+
+
+def propose_problem(session: Session, *, incident: Repeated, now: datetime) -> Problem | None:
+    """The problem ``incident`` belongs to, proposing one when the repeat threshold is reached. The caller
+    links ``incident`` itself when it is not one of the first ``THRESHOLD`` of the week (those are linked
+    here)."""
     since = incident.opened_at - WINDOW
     for field, value in (("fingerprint", incident.fingerprint), ("service", incident.service)):
         if value is None:
