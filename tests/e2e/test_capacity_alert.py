@@ -20,6 +20,8 @@ from tests.e2e.test_alert_to_incident import SERVE_START, _up, _wait
 from tests.integration import capacity_scenario as sc
 
 pytestmark = pytest.mark.integration
+# the forecast runs in 30 s alone; beside the rest of the suite on 4 workers over 2 cores it once took more than 120 s
+FORECAST_WAIT = 300
 TOKEN, ADMIN = "cap-hook", "cap-admin"
 
 
@@ -59,7 +61,9 @@ def test_forecast_job_gauge_and_static_rule_open_an_incident(tmp_path):
         )
         try:
             _wait(lambda: _up(f"{api}/healthz"), SERVE_START, "serve")
-            plans = _wait(lambda: _get(f"{api}/api/v1/capacity-plans") or None, 120, "the forecast job's plans")
+            plans = _wait(
+                lambda: _get(f"{api}/api/v1/capacity-plans") or None, FORECAST_WAIT, "the forecast job's plans"
+            )
             assert {(p["service"], p["resource"], p["forecast_status"]) for p in plans} == {
                 ("files", "disk", "plan"),
                 ("queue", "depth", "urgent"),
