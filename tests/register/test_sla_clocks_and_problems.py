@@ -189,3 +189,17 @@ def test_an_incident_that_crosses_the_threshold_again_after_a_rejected_problem_j
         fourth = s.query(Incident).filter(Incident.fingerprint == "rep-3").one()
         assert fourth.problem_id == second.id
         assert {i.problem_id for i in s.query(Incident).filter(Incident.fingerprint != "rep-3")} == {first.id}
+
+
+def test_a_service_and_a_severity_with_any_names_share_one_delivery_memo_safely():
+    """The per-delivery memo keeps ratings, SLA terms and shared columns under tagged keys: a service
+    named "terms" with severity "terms" (untagged, its rating and its SLA terms had the same key) gets
+    the catalogue's defaults like any unknown service, twice in a row."""
+    from sms_metrics.register.incidents.ingest import new_incident
+
+    memo: dict = {}
+    event = WebhookAlert.model_validate(alert("odd", service="terms", severity="terms")).event()
+    first = new_incident(event, CAT, T0, memo)
+    second = new_incident(event, CAT, T0, memo)
+    assert first == second
+    assert first["service"] == "terms" and first["needs_triage"] is True and first["response_due_at"] is None

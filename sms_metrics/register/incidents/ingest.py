@@ -40,11 +40,12 @@ def new_incident(alert: AlertEvent, catalogue: Catalogue | None, now: datetime, 
     """The column values of a new incident for ``alert`` (every column of the table but ``id``): service,
     priority, SLA due times. ``memo`` (one per delivery) keeps what alerts of the same service, severity
     and start share, so that an alert storm looks the catalogue and the clocks up once, and each alert
-    only adds its own fields to a copy of the shared ones."""
+    only adds its own fields to a copy of the shared ones (its keys are tagged by what they hold, so that
+    no service or severity name can collide with another entry)."""
     labels, ann = alert.labels, alert.annotations
     name = labels.get("service") or labels.get("sloth_service") or "unknown"
     memo = {} if memo is None else memo
-    key = (name, labels.get("severity"), alert.starts_at)
+    key = ("shared", name, labels.get("severity"), alert.starts_at)
     shared = memo.get(key)
     if shared is None:
         shared = memo[key] = _shared_columns(name, labels.get("severity"), alert.starts_at, catalogue, now, memo)
@@ -69,11 +70,11 @@ def _shared_columns(
 ) -> dict:
     """What every new incident of service ``name`` with this severity and start has: the rest of the
     columns empty."""
-    rated = memo.get((name, severity))
+    rated = memo.get(("rated", name, severity))
     if rated is None:
         service = catalogue.find(name) if catalogue is not None else None
         impact, urgency = impact_of(service.criticality if service else None), urgency_of(severity)
-        rated = memo[(name, severity)] = (impact, urgency, priority(impact, urgency), service is None)
+        rated = memo[("rated", name, severity)] = (impact, urgency, priority(impact, urgency), service is None)
     impact, urgency, prio, triage = rated
     terms = memo.get(("terms", name))
     if terms is None:
