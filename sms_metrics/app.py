@@ -157,7 +157,10 @@ def run_capacity_forecasts(state) -> int:
 
 def _jobs(state: AppState) -> AsyncIOScheduler:
     settings = state.settings
-    jobs = AsyncIOScheduler()
+    # a job that comes due while the loop is busy (a slow start, a long request) runs late, once; APScheduler's
+    # default skips any job more than 1 s late, which lost the forecast on start under load (and would lose a
+    # day's forecast if the loop was busy at its hour)
+    jobs = AsyncIOScheduler(job_defaults={"misfire_grace_time": None, "coalesce": True})
     jobs.add_job(
         guarded("sla-clocks", run_sla_clocks, state),
         "interval",

@@ -74,14 +74,16 @@ class Switch(BaseHTTPRequestHandler):
 SERVE_START = 120
 
 
-def _wait(fn, timeout, what):
+def _wait(fn, timeout, what, log=None):
+    """Poll fn until it returns something truthy; on timeout the error carries the end of the process's log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = fn()
         if value:
             return value
         time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what}")
+    tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:]) if log else ""
+    raise AssertionError(f"timed out waiting for {what}" + (f"; the log ends:\n{tail}" if tail else ""))
 
 
 def test_probe_failure_opens_an_incident_that_resolves_on_recovery(tmp_path):
