@@ -104,10 +104,10 @@ def build(
     migrate: bool = True,
 ) -> System:
     """Everything sms-metrics needs, built once from ``settings``; the register is migrated first."""
-    from sms_metrics.register.migrations import upgrade
-
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.database_busy_timeout_ms)
     if migrate:
+        from sms_metrics.register.migrations import upgrade  # Alembic: loaded only where it runs
+
         upgrade(engine)
     if settings.database_url.startswith("sqlite"):
         reader = make_engine(settings.database_url, busy_timeout_ms=settings.database_busy_timeout_ms, write=False)

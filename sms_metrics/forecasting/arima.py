@@ -10,8 +10,9 @@ millisecond instead of the second statsmodels' state-space fit takes, which was 
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.signal import lfilter
+
+# scipy.optimize and scipy.signal take about 2 s to import: loaded at the first fit, not by every command
+# and server start that imports the forecasting code without forecasting
 
 BOUND = 0.98  # stationary and invertible, away from the unit circle
 STARTS = ((0.3, 0.0), (0.8, -0.9))  # (phi, theta) the optimiser starts from; the best fit wins
@@ -22,6 +23,8 @@ class ArimaFailed(Exception):
 
 
 def _errors(params: np.ndarray, w: np.ndarray) -> np.ndarray:
+    from scipy.signal import lfilter
+
     mu, phi, theta = params
     return lfilter([1.0, -phi], [1.0, theta], w - mu)
 
@@ -30,6 +33,8 @@ def fit_css(w: np.ndarray) -> tuple[float, float, float, float, float]:
     """(mu, phi, theta, sigma, last error) of an ARMA(1,1) on ``w`` by conditional sum of squares."""
     if len(w) < 10:
         raise ArimaFailed("too few points for ARIMA")
+    from scipy.optimize import minimize
+
     scale = float(np.std(w)) or 1.0
 
     def sse(p: np.ndarray) -> float:

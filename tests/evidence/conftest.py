@@ -11,7 +11,7 @@ import pytest
 from sms_metrics.localstack.openmetrics import write_eof, write_family
 from sms_metrics.localstack.prometheus import LocalPrometheus, backfill
 from tests.e2e.test_service_control import Clock  # noqa: F401  (the register's settable clock)
-from tests.register.conftest import Database, db, postgres  # noqa: F401
+from tests.register.conftest import Database, db, postgres, postgres_template, sqlite_template  # noqa: F401
 
 OUTAGE = (datetime(2026, 10, 10, 12, tzinfo=UTC), datetime(2026, 10, 10, 12, 45, tzinfo=UTC))
 

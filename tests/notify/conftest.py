@@ -15,7 +15,16 @@ from sms_metrics.bootstrap import build
 from sms_metrics.catalogue import parse_catalogue
 from sms_metrics.config import Settings
 from sms_metrics.register.kinds import KINDS
-from tests.register.conftest import ADMIN, CATALOGUE, WEBHOOK, Database, db, postgres  # noqa: F401
+from tests.register.conftest import (  # noqa: F401
+    ADMIN,
+    CATALOGUE,
+    WEBHOOK,
+    Database,
+    db,
+    postgres,
+    postgres_template,
+    sqlite_template,
+)
 from tests.register.fakes import HealthyPrometheus
 
 SECRET = "s3cret-key-for-hmac-0123456789"

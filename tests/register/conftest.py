@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,8 @@ from sqlalchemy import create_engine, text
 from sms_metrics.app import create_app
 from sms_metrics.catalogue import parse_catalogue
 from sms_metrics.config import Settings
+from sms_metrics.register.db import make_engine
+from sms_metrics.register.migrations import upgrade
 
 CATALOGUE = """
 apiVersion: sms-metrics/v1
@@ -105,14 +108,51 @@ def postgres():
 _names = itertools.count()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path):
+def _migrated(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()  # SQLite: the last connection's close checkpoints the WAL into the file
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A register file at the newest schema, migrated once per test process (the migrations themselves are
+    tested from every revision in test_migrations.py); each test's register starts as a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "register.db"
+    _migrated(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres):
+    """The same on PostgreSQL: a database at the newest schema that CREATE DATABASE ... TEMPLATE copies."""
+    name = f"template_{next(_names)}"
+    _migrated(postgres.create_database(name))
+    return name
+
+
+def _database(request, tmp_path, *, migrated: bool):
     if request.param == "sqlite":
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "register.db")
         database = Database(f"sqlite:///{tmp_path / 'register.db'}")
     else:
-        database = Database(request.getfixturevalue("postgres").create_database(f"t{next(_names)}"))
+        template = request.getfixturevalue("postgres_template") if migrated else None
+        database = Database(request.getfixturevalue("postgres").create_database(f"t{next(_names)}", template=template))
     yield database
     database.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    """A register at the newest schema, on each backend."""
+    yield from _database(request, tmp_path, migrated=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request, tmp_path):
+    """An empty database, on each backend, for the tests that run the migrations themselves."""
+    yield from _database(request, tmp_path, migrated=False)
 
 
 @pytest.fixture()

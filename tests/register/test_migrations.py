@@ -32,8 +32,8 @@ def _diff(engine) -> list:
     ]
 
 
-def test_the_migrated_schema_is_the_declared_one(db):
-    engine = make_engine(db.url)
+def test_the_migrated_schema_is_the_declared_one(empty_db):
+    engine = make_engine(empty_db.url)
     upgrade(engine)
     assert _diff(engine) == []
 
@@ -60,22 +60,22 @@ V5_INCIDENT = V4_INCIDENT.replace("updated_at)", "updated_at, created_at)").repl
 V5_PROBLEM = V4_PROBLEM.replace("reason", "description").replace("'accepted'", "'investigating'")
 
 
-def test_an_upgrade_keeps_every_incident_plan_and_problem(db):
+def test_an_upgrade_keeps_every_incident_plan_and_problem(empty_db):
     """From the schema of the version before the record framework, with a record of each kind."""
-    engine = make_engine(db.url)
+    engine = make_engine(empty_db.url)
     upgrade(engine, "0004")
-    raw = create_engine(db.url)
+    raw = create_engine(empty_db.url)
     with raw.begin() as con:
         for sql in (V4_INCIDENT, V4_PLAN, V4_PROBLEM):
             con.execute(text(sql))
     upgrade(engine)
-    assert db.rows("SELECT id, status, title, fingerprint FROM incidents") == [(7, "new", "disk full", "fp7")]
-    [(created,)] = db.rows("SELECT created_at FROM incidents")
+    assert empty_db.rows("SELECT id, status, title, fingerprint FROM incidents") == [(7, "new", "disk full", "fp7")]
+    [(created,)] = empty_db.rows("SELECT created_at FROM incidents")
     assert str(created).startswith("2026-10-02 10:00:00")
-    assert db.rows("SELECT id, status, service, resource, model FROM capacity_plans") == [
+    assert empty_db.rows("SELECT id, status, service, resource, model FROM capacity_plans") == [
         (3, "active", "checkout", "disk", "ets")
     ]
-    assert db.rows("SELECT id, status, description FROM problems") == [(2, "investigating", "3 incidents")]
+    assert empty_db.rows("SELECT id, status, description FROM problems") == [(2, "investigating", "3 incidents")]
     assert _diff(engine) == []
     # the partial unique index survived the capacity_plans rewrite
     with raw.begin() as con, pytest.raises(Exception, match=r"(?i)unique"):
@@ -83,31 +83,31 @@ def test_an_upgrade_keeps_every_incident_plan_and_problem(db):
 
 
 @pytest.mark.parametrize("start", known_revisions(make_engine("sqlite://"))[:-1])
-def test_every_earlier_schema_upgrades_with_its_records(db, start):
-    engine = make_engine(db.url)
+def test_every_earlier_schema_upgrades_with_its_records(empty_db, start):
+    engine = make_engine(empty_db.url)
     upgrade(engine, start)
     n = int(start)
-    with create_engine(db.url).begin() as con:
+    with create_engine(empty_db.url).begin() as con:
         con.execute(text(V4_INCIDENT if n < 5 else V5_INCIDENT))
         if n >= 2:
             con.execute(text(V4_PROBLEM if n < 5 else V5_PROBLEM))
         if n >= 4:
             con.execute(text(V4_PLAN))
     upgrade(engine)
-    assert db.rows("SELECT id, title FROM incidents") == [(7, "disk full")]
-    assert db.rows("SELECT count(*) FROM problems") == [(1 if n >= 2 else 0,)]
-    assert db.rows("SELECT count(*) FROM capacity_plans") == [(1 if n >= 4 else 0,)]
+    assert empty_db.rows("SELECT id, title FROM incidents") == [(7, "disk full")]
+    assert empty_db.rows("SELECT count(*) FROM problems") == [(1 if n >= 2 else 0,)]
+    assert empty_db.rows("SELECT count(*) FROM capacity_plans") == [(1 if n >= 4 else 0,)]
     assert current_revision(engine) == known_revisions(engine)[-1]
 
 
-def test_a_register_written_by_a_newer_version_is_refused_with_a_clear_message(db, tmp_path):
-    engine = make_engine(db.url)
+def test_a_register_written_by_a_newer_version_is_refused_with_a_clear_message(empty_db, tmp_path):
+    engine = make_engine(empty_db.url)
     upgrade(engine)
-    with create_engine(db.url).begin() as con:
+    with create_engine(empty_db.url).begin() as con:
         con.execute(text("UPDATE alembic_version SET version_num = '0999'"))
     with pytest.raises(RegisterTooNew, match="schema revision 0999, newer than this sms-metrics knows"):
         upgrade(engine)
-    if db.url.startswith("sqlite"):
-        done = run_cli("incidents", "list", env={"SMS_DATABASE_URL": db.url})
+    if empty_db.url.startswith("sqlite"):
+        done = run_cli("incidents", "list", env={"SMS_DATABASE_URL": empty_db.url})
         assert done.returncode == 7 and "newer than this sms-metrics knows" in done.stderr
         assert "Traceback" not in done.stderr

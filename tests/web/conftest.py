@@ -16,7 +16,12 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from sms_metrics.localstack.prometheus import free_port
-from tests.register.conftest import db, postgres  # noqa: F401  (the register on SQLite and PostgreSQL)
+from tests.register.conftest import (  # noqa: F401  (the register on SQLite and PostgreSQL)
+    db,
+    postgres,
+    postgres_template,
+    sqlite_template,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -15,17 +16,23 @@ from sms_metrics.errors import RegisterTooNew
 HERE = Path(__file__).parent
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     cfg.attributes["engine"] = engine
     return cfg
 
 
-def known_revisions(engine: Engine) -> list[str]:
+def known_revisions(engine: Engine | None = None) -> list[str]:
     """Every revision this version of sms-metrics knows, oldest first."""
-    script = ScriptDirectory.from_config(alembic_config(engine))
-    return [r.revision for r in reversed(list(script.walk_revisions()))]
+    return list(_revisions())
+
+
+@functools.cache
+def _revisions() -> tuple[str, ...]:
+    # reading the scripts executes every one of them (most of a second): once per process
+    script = ScriptDirectory.from_config(alembic_config(None))
+    return tuple(r.revision for r in reversed(list(script.walk_revisions())))
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -43,6 +50,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             f"the register database is at schema revision {current}, newer than this sms-metrics knows "
             f"(newest {known[-1]}): run the sms-metrics version that wrote it, or restore a backup made for this one"
         )
+    if current == known[-1] and revision in ("head", current):
+        return  # already the newest schema: nothing to run (Alembic would read every script again to find that)
     command.upgrade(alembic_config(engine), revision)
 
 

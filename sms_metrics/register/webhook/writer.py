@@ -242,7 +242,7 @@ class ProcessWriter(DeliveryWriter):
         # the server has threads: never fork it; a fork server (single-threaded, with the register code
         # loaded once) starts writers in milliseconds
         self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload([__name__])
+        self._ctx.set_forkserver_preload(["sms_metrics.register.webhook.preload"])
         self._proc = None
         self._conn = None  # our end of the pair, as the writer process was started with it
         self._link: _Link | None = None  # the same socket, read and written by the event loop
