@@ -22,23 +22,21 @@ class ArimaFailed(Exception):
     """Too few points, or the optimiser found no usable parameters."""
 
 
-def _errors(params: np.ndarray, w: np.ndarray) -> np.ndarray:
-    from scipy.signal import lfilter
-
-    mu, phi, theta = params
-    return lfilter([1.0, -phi], [1.0, theta], w - mu)
-
-
 def fit_css(w: np.ndarray) -> tuple[float, float, float, float, float]:
     """(mu, phi, theta, sigma, last error) of an ARMA(1,1) on ``w`` by conditional sum of squares."""
     if len(w) < 10:
         raise ArimaFailed("too few points for ARIMA")
     from scipy.optimize import minimize
+    from scipy.signal import lfilter
 
     scale = float(np.std(w)) or 1.0
 
+    def errors(params: np.ndarray) -> np.ndarray:
+        mu, phi, theta = params
+        return lfilter([1.0, -phi], [1.0, theta], w - mu)
+
     def sse(p: np.ndarray) -> float:
-        return float(np.sum(_errors(p, w)[1:] ** 2)) / (scale * scale * len(w))
+        return float(np.sum(errors(p)[1:] ** 2)) / (scale * scale * len(w))
 
     # Near-cancelling AR and MA roots make several optima: an over-differenced series (a stationary
     # remainder around a smooth trend, as after MSTL) has its best fit with theta near -1.
@@ -54,7 +52,7 @@ def fit_css(w: np.ndarray) -> tuple[float, float, float, float, float]:
     res = min(fits, key=lambda r: r.fun if np.isfinite(r.fun) else np.inf)
     if not np.all(np.isfinite(res.x)):
         raise ArimaFailed("ARIMA parameters are not finite")
-    e = _errors(res.x, w)
+    e = errors(res.x)
     sigma = float(np.sqrt(np.mean(e[1:] ** 2)))
     mu, phi, theta = (float(v) for v in res.x)
     return mu, phi, theta, sigma, float(e[-1])

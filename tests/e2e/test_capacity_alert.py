@@ -46,21 +46,22 @@ def test_forecast_job_gauge_and_static_rule_open_an_incident(tmp_path):
             "SMS_FORECAST_ON_START": "true",
             "SMS_DATABASE_URL": f"sqlite:///{tmp_path / 'register.db'}",
         }
-        serve = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sms_metrics.cli",
-                "serve",
-                "--catalogue",
-                str(tmp_path / "sms.yaml"),
-                "--port",
-                str(port),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log.open("wb"),
-        )
+        with log.open("wb") as err:  # serve keeps its own copy of the descriptor
+            serve = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "sms_metrics.cli",
+                    "serve",
+                    "--catalogue",
+                    str(tmp_path / "sms.yaml"),
+                    "--port",
+                    str(port),
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
         try:
             _wait(lambda: _up(f"{api}/healthz"), SERVE_START, "serve")
             plans = _wait(
