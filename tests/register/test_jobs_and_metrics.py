@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
+import weakref
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from fastapi.testclient import TestClient
+
 from sms_metrics.adapters.notifier import WebhookNotifier
+from sms_metrics.app import create_app
+from sms_metrics.catalogue import parse_catalogue
+from sms_metrics.config import Settings
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
-from tests.register.conftest import alert, payload
+from tests.conftest import forget_stopped_apps
+from tests.register.conftest import ADMIN, CATALOGUE, WEBHOOK, alert, payload
 
 
 class Inbox(BaseHTTPRequestHandler):
@@ -91,3 +99,19 @@ def test_every_job_runs_however_late_the_loop_reaches_it_and_only_once(client):
     client.get("/healthz")  # lets the loop run
     assert ran.wait(10)
     assert jobs.get_job("late") is None
+
+
+def test_a_stopped_app_leaves_nothing_alive_once_fastapi_forgets_its_functions(db):
+    """A server builds one app; a test process builds hundreds. Nothing of ours may keep a stopped app (its
+    register, its engines, its writer) alive: FastAPI's own caches of the functions it classified are the
+    only holders, and tests/conftest.py clears them after every test."""
+    settings = Settings(database_url=db.url, webhook_token=WEBHOOK, admin_token=ADMIN)
+    app = create_app(settings, catalogue=parse_catalogue(CATALOGUE))
+    with TestClient(app) as c:
+        hook = {"Authorization": f"Bearer {WEBHOOK}"}
+        assert c.post("/api/v1/webhooks/alertmanager", json=payload(alert("freed")), headers=hook).status_code == 200
+    stopped = [weakref.ref(app), weakref.ref(app.state.sms), weakref.ref(app.state.sms.system)]
+    del app, c
+    forget_stopped_apps()
+    gc.collect()
+    assert [r() is None for r in stopped] == [True, True, True]
