@@ -110,8 +110,16 @@ def test_a_stopped_app_leaves_nothing_alive_once_fastapi_forgets_its_functions(d
     with TestClient(app) as c:
         hook = {"Authorization": f"Bearer {WEBHOOK}"}
         assert c.post("/api/v1/webhooks/alertmanager", json=payload(alert("freed")), headers=hook).status_code == 200
-    stopped = [weakref.ref(app), weakref.ref(app.state.sms), weakref.ref(app.state.sms.system)]
-    del app, c
+    state = app.state.sms
+    stopped = {
+        "app": weakref.ref(app),
+        "state": weakref.ref(state),
+        "system": weakref.ref(state.system),
+        "writer": weakref.ref(state.writer),
+        "engine": weakref.ref(state.system.engine),
+    }
+    del app, c, state
     forget_stopped_apps()
     gc.collect()
-    assert [r() is None for r in stopped] == [True, True, True]
+    alive = {name: type(ref()).__name__ for name, ref in stopped.items() if ref() is not None}
+    assert alive == {}, f"still referenced after the app stopped: {alive}; see gc.get_referrers"
