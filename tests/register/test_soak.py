@@ -12,7 +12,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.serial]  # load and timing: r
 # about twenty minutes while SQLite's page caches fill (484 -> 513 MB), then stays flat (+20.7 MB an hour by
 # least squares over the hour); with the register bounded as here, a leak of a few MB a minute crosses it.
 RSS_GROWTH_MB_PER_HOUR = 100
-FILES_GROWTH_PER_HOUR = 12
+# Open files: a leak under this load (6,000 requests, 3,000 deliveries, a job run a minute) adds a file per
+# request, delivery or run. A register connection pool that opens one more connection under a burst of
+# concurrent reads adds three (the database, its -wal and -shm) once and keeps them: bounded, not a leak, but a
+# least-squares slope over five minutes read a rise from 57 to 59 files as 44 files an hour. So the lowest count
+# of the last minute may exceed the lowest of the first measured minute by at most one such connection.
+# (benchmarks/soak.py, over an hour, bounds the slope itself.)
+FILES_MORE_AT_THE_END = 3
 
 
 def test_five_minutes_of_mixed_load_grow_neither_memory_nor_files(tmp_path):
@@ -24,7 +30,8 @@ def test_five_minutes_of_mixed_load_grow_neither_memory_nor_files(tmp_path):
     assert sum(s.errors for s in samples) == 0
     assert sum(s.requests for s in samples) >= 300 * 20 * 0.8  # the load was held
     assert result.slope("rss_mb", skip=3) < RSS_GROWTH_MB_PER_HOUR, [round(s.rss_mb) for s in samples]
-    assert result.slope("open_files", skip=3) < FILES_GROWTH_PER_HOUR, [s.open_files for s in samples]
+    files = [s.open_files for s in samples]
+    assert min(files[-3:]) - min(files[3:6]) <= FILES_MORE_AT_THE_END, files
     late = sorted(s.p99_ms for s in samples[-5:])[2]
     early = sorted(s.p99_ms for s in samples[2:7])[2]
     assert late < max(3 * early, 200), [round(s.p99_ms) for s in samples]
