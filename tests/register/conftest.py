@@ -155,11 +155,15 @@ def empty_db(request, tmp_path):
     yield from _database(request, tmp_path, migrated=False)
 
 
+def register_app(db: Database):
+    """The app every register test serves: the test catalogue, the webhook and admin tokens, on ``db``."""
+    settings = Settings(database_url=db.url, webhook_token=WEBHOOK, admin_token=ADMIN)
+    return create_app(settings, catalogue=parse_catalogue(CATALOGUE))
+
+
 @pytest.fixture()
 def client(db):
-    settings = Settings(database_url=db.url, webhook_token=WEBHOOK, admin_token=ADMIN)
-    app = create_app(settings, catalogue=parse_catalogue(CATALOGUE))
-    with TestClient(app) as c:
+    with TestClient(register_app(db)) as c:
         c.hook = lambda body, **kw: c.post(
             "/api/v1/webhooks/alertmanager", json=body, headers={"Authorization": f"Bearer {WEBHOOK}"}, **kw
         )

@@ -12,12 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from fastapi.testclient import TestClient
 
 from sms_metrics.adapters.notifier import WebhookNotifier
-from sms_metrics.app import create_app
-from sms_metrics.catalogue import parse_catalogue
-from sms_metrics.config import Settings
 from sms_metrics.jobs.sla import guarded, run_sla_clocks
 from tests.conftest import forget_stopped_apps
-from tests.register.conftest import ADMIN, CATALOGUE, WEBHOOK, alert, payload
+from tests.register.conftest import WEBHOOK, alert, payload, register_app
 
 
 class Inbox(BaseHTTPRequestHandler):
@@ -105,8 +102,7 @@ def test_a_stopped_app_leaves_nothing_alive_once_fastapi_forgets_its_functions(d
     """A server builds one app; a test process builds hundreds. Nothing of ours may keep a stopped app (its
     register, its engines, its writer) alive: FastAPI's own caches of the functions it classified are the
     only holders, and tests/conftest.py clears them after every test."""
-    settings = Settings(database_url=db.url, webhook_token=WEBHOOK, admin_token=ADMIN)
-    app = create_app(settings, catalogue=parse_catalogue(CATALOGUE))
+    app = register_app(db)
     with TestClient(app) as c:
         hook = {"Authorization": f"Bearer {WEBHOOK}"}
         assert c.post("/api/v1/webhooks/alertmanager", json=payload(alert("freed")), headers=hook).status_code == 200

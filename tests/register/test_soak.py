@@ -14,8 +14,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.serial]  # load and timing: r
 RSS_GROWTH_MB_PER_HOUR = 100
 # Open files: a leak under this load (6,000 requests, 3,000 deliveries, a job run a minute) adds a file per
 # request, delivery or run. A register connection pool that opens one more connection under a burst of
-# concurrent reads adds three (the database, its -wal and -shm) once and keeps them: bounded, not a leak, but a
-# least-squares slope over five minutes read a rise from 57 to 59 files as 44 files an hour. So the lowest count
+# concurrent reads adds three (the database, its -wal and -shm) once and keeps them: bounded, not a leak (the
+# likeliest cause, not verified, of a run where a least-squares slope over five minutes read a rise from 57 to
+# 59 files as 44 files an hour, against a bound of 12). So the lowest count
 # of the last minute may exceed the lowest of the first measured minute by at most one such connection.
 # (benchmarks/soak.py, over an hour, bounds the slope itself.)
 FILES_MORE_AT_THE_END = 3
